@@ -1,0 +1,43 @@
+/**
+ * zscl: continual fine-tuning of CLIP without losing zero-shot ability (ZSCL, ICCV 2023),
+ * TypeScript over libtorch.
+ * @packageDocumentation
+ */
+export { ZsclError, type ErrorCode } from './errors';
+export { Tensor, type TensorLike, type Reduction } from './tensor/tensor';
+export type { DType, Device, DataTypeMap, TypedArray } from './tensor/dtype';
+export {
+  tensor,
+  scalar,
+  zeros,
+  ones,
+  empty,
+  full,
+  arange,
+  eye,
+  rand,
+  randn,
+  randint,
+  randperm,
+  zerosLike,
+  onesLike,
+  fullLike,
+  cat,
+  stack,
+  where,
+  type TensorOptions,
+} from './tensor/create';
+export * as F from './tensor/functional';
+export { tidy, tidyAsync, keep, Scope } from './tensor/scope';
+export { noGrad, enableGrad, isGradEnabled } from './tensor/autograd';
+export {
+  setNumThreads,
+  getNumThreads,
+  manualSeed,
+  memory,
+  cudaAvailable,
+  cudaSynchronize,
+  systemInfo,
+  type MemoryInfo,
+  type SystemInfo,
+} from './runtime';

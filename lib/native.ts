@@ -1,0 +1,137 @@
+/**
+ * Loads the native addon (node-gyp-build: build/ first, then prebuilds/) once, on first use,
+ * and types its surface. A load failure becomes an E_NATIVE_LOAD error that says what was
+ * looked for, what is missing, and the exact fix; the raw loader text is only its `cause`.
+ */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { ZsclError } from './errors';
+
+/** Opaque native tensor handle (owned by exactly one {@link Tensor}). */
+export interface NativeHandle {
+  readonly __brand: 'TensorHandle';
+}
+
+/** Argument accepted where an op takes a tensor or a scalar. */
+export type NativeOperand = NativeHandle | number | boolean;
+
+/** Result of the native op table. */
+export type NativeResult = NativeHandle | NativeHandle[] | number | boolean | null | undefined;
+
+export interface RuntimeInfo {
+  zsclNative: string;
+  torchVersion: string;
+  torchBuiltAgainst: string;
+  torchLibrary: string;
+  blas: { name: 'openblas' | 'mkl' | 'reference' | 'unknown'; library: string; detail?: string };
+  parallel: string;
+  cudaAvailable: boolean;
+  cudaCompiled: boolean;
+  cudaDevices: string[];
+}
+
+export interface NativeAddon {
+  ops: Record<string, (...args: unknown[]) => NativeResult>;
+  opAsync(name: string, ...args: unknown[]): Promise<NativeResult>;
+  dispose(handle: NativeHandle): void;
+  isDisposed(handle: NativeHandle): boolean;
+  meta(handle: NativeHandle): [number, string, number[]];
+  readData(handle: NativeHandle): ArrayBuffer;
+  item(handle: NativeHandle): number | boolean;
+  memory(): { tensors: number; bytes: number; storages: number };
+  setNumThreads(n: number): void;
+  initThreads(fallback: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  setGradEnabled(enabled: boolean): void;
+  isGradEnabled(): boolean;
+  setErrorClass(errorClass: unknown): void;
+  runtimeInfo(): RuntimeInfo;
+  cudaSynchronize(): void;
+}
+
+/** The package root: holds package.json, build/ and prebuilds/ (lib/ or dist/ sit below it). */
+export const packageRoot = path.resolve(__dirname, '..');
+
+let addon: NativeAddon | undefined;
+let blasWarned = false;
+
+/** The native addon, loaded on first call. Throws E_NATIVE_LOAD with a fix when it cannot load. */
+export function native(): NativeAddon {
+  if (addon) return addon;
+  const loaded = loadAddon();
+  loaded.setErrorClass(ZsclError);
+  loaded.initThreads(defaultThreadCount());
+  addon = loaded;
+  warnIfSlowBlas(loaded);
+  return loaded;
+}
+
+/** Threads for libtorch's intra-op pool: ZSCL_NUM_THREADS, else the cores this process may use. */
+export function defaultThreadCount(): number {
+  const fromEnv = Number(process.env.ZSCL_NUM_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return Math.max(1, os.availableParallelism());
+}
+
+function loadAddon(): NativeAddon {
+  const require = createRequire(__filename);
+  try {
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
+    return nodeGypBuild(packageRoot);
+  } catch (error) {
+    throw explainLoadFailure(error);
+  }
+}
+
+const APT_FIX = 'sudo apt-get install -y libtorch-dev libopenblas0-openmp';
+
+/** Turns a loader failure into what a user can act on. */
+export function explainLoadFailure(error: unknown): ZsclError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const looked = `Looked for the addon in ${path.join(packageRoot, 'build', 'Release')} and ${path.join(
+    packageRoot,
+    'prebuilds',
+    `${process.platform}-${process.arch}`,
+  )}.`;
+  let lines: string[];
+  const missingLib = /(lib[\w.+-]+\.so[.\d]*): cannot open shared object file/.exec(raw);
+  if (/No native build was found/.test(raw)) {
+    lines = [
+      'zscl: the native addon is not built.',
+      looked,
+      'Fix: run `npm rebuild zscl` (in a checkout: `npm run build:native`). It needs libtorch:',
+      `  on Debian/Ubuntu: ${APT_FIX}`,
+      '  elsewhere: set LIBTORCH=/path/to/libtorch (unzipped from pytorch.org) before building.',
+    ];
+  } else if (missingLib) {
+    const lib = missingLib[1];
+    const isTorch = /^lib(torch|c10|caffe2|shm)/.test(lib);
+    lines = [
+      `zscl: the native addon was found but the shared library ${lib} it needs is missing.`,
+      isTorch
+        ? `libtorch was removed or moved since the addon was built. Fix: ${APT_FIX}, or rebuild against your libtorch: LIBTORCH=/path/to/libtorch npm rebuild zscl`
+        : `Fix: install the package that provides ${lib} (apt-file search ${lib}), then npm rebuild zscl.`,
+    ];
+  } else if (/undefined symbol|version `.*' not found/.test(raw)) {
+    lines = [
+      'zscl: the native addon does not match the libtorch found at run time (it was built against another version).',
+      'Fix: rebuild it against the libtorch you have: npm rebuild zscl',
+    ];
+  } else {
+    lines = ['zscl: the native addon could not be loaded.', looked, 'Fix: npm rebuild zscl'];
+  }
+  return new ZsclError(lines.join('\n'), 'E_NATIVE_LOAD', { cause: error });
+}
+
+function warnIfSlowBlas(loaded: NativeAddon): void {
+  if (blasWarned || process.env.ZSCL_NO_BLAS_WARNING) return;
+  blasWarned = true;
+  if (loaded.runtimeInfo().blas.name !== 'reference') return;
+  process.emitWarning(
+    'libtorch is using the reference BLAS, which makes matrix products about 30x slower. ' +
+      'Fix: sudo apt-get install -y libopenblas0-openmp (set ZSCL_NO_BLAS_WARNING=1 to silence).',
+    { code: 'ZSCL_SLOW_BLAS' },
+  );
+}

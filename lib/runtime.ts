@@ -1,0 +1,72 @@
+/** Process-level settings and facts: threads, seeds, memory, and what libtorch runs on. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ZsclError } from './errors';
+import type { RuntimeInfo } from './native';
+import { native, packageRoot } from './native';
+
+/** Sets libtorch's intra-op thread count for this process (default: the cores it may use). Sync. */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new ZsclError(`setNumThreads: expected a positive integer but received ${threads}`, 'E_ARG');
+  }
+  native().setNumThreads(threads);
+}
+
+/** The intra-op thread count in effect on this thread. */
+export function getNumThreads(): number {
+  return native().getNumThreads();
+}
+
+/** Seeds libtorch's global generators (CPU and CUDA) so random draws repeat. Sync. */
+export function manualSeed(seed: number): void {
+  native().manualSeed(seed);
+}
+
+/** Live tensors and the bytes of the storages they hold (views share one storage). */
+export interface MemoryInfo {
+  tensors: number;
+  bytes: number;
+  storages: number;
+}
+
+/** Live native tensors of this thread's environment. Sync. */
+export function memory(): MemoryInfo {
+  return native().memory();
+}
+
+/** Waits for queued CUDA work (a no-op on CPU). */
+export function cudaSynchronize(): void {
+  native().cudaSynchronize();
+}
+
+/** Whether a CUDA device can be used. */
+export function cudaAvailable(): boolean {
+  return native().runtimeInfo().cudaAvailable;
+}
+
+/** Everything `zscl info` prints. */
+export interface SystemInfo extends RuntimeInfo {
+  zsclVersion: string;
+  node: string;
+  threads: number;
+  /** How the build found libtorch (from build/libtorch.json), when built from source here. */
+  libtorchSource?: string;
+}
+
+/** Versions, libtorch location, BLAS, threads and CUDA devices. Sync. */
+export function systemInfo(): SystemInfo {
+  const runtime = native().runtimeInfo();
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  let libtorchSource: string | undefined;
+  try {
+    const built = JSON.parse(fs.readFileSync(path.join(packageRoot, 'build', 'libtorch.json'), 'utf8')) as {
+      torchDir: string;
+      source: string;
+    };
+    libtorchSource = `${built.source}: ${built.torchDir}`;
+  } catch {
+    libtorchSource = undefined;
+  }
+  return { ...runtime, zsclVersion: pkg.version, node: process.version, threads: getNumThreads(), libtorchSource };
+}

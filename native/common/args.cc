@@ -1,0 +1,205 @@
+#include "common/args.h"
+
+#include <cmath>
+
+#include "common/convert.h"
+#include "common/errors.h"
+#include "tensor/handle.h"
+
+namespace zscl {
+namespace {
+
+const char* typeOf(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "boolean";
+    case napi_number:
+      return "number";
+    case napi_string:
+      return "string";
+    case napi_bigint:
+      return "bigint";
+    case napi_function:
+      return "function";
+    default:
+      return value.IsArray() ? "array" : "object";
+  }
+}
+
+}  // namespace
+
+OpArgs::OpArgs(const Napi::CallbackInfo& info, const char* op, size_t first)
+    : info_(info), op_(op), first_(first) {}
+
+Napi::Value OpArgs::raw(size_t i) const {
+  return info_[first_ + i];
+}
+
+bool OpArgs::has(size_t i) const {
+  auto value = raw(i);
+  return !value.IsUndefined() && !value.IsNull();
+}
+
+bool OpArgs::isNumber(size_t i) const {
+  return raw(i).IsNumber() || raw(i).IsBoolean();
+}
+
+bool OpArgs::isTensor(size_t i) const {
+  return TensorHandle::FromValue(raw(i)) != nullptr;
+}
+
+void OpArgs::fail(size_t i, const char* expected) const {
+  auto value = raw(i);
+  std::string received = typeOf(value);
+  if (value.IsNumber()) received += " " + std::to_string(value.As<Napi::Number>().DoubleValue());
+  throw CodedError(code::kArg, std::string(op_) + ": expected " + expected + " for argument " +
+                                   std::to_string(i + 1) + " but received " + received);
+}
+
+at::Tensor OpArgs::take(size_t i, bool write) {
+  auto value = raw(i);
+  auto* handle = TensorHandle::FromValue(value);
+  if (handle == nullptr) fail(i, "a Tensor");
+  if (handle->disposed()) {
+    throw CodedError(code::kDisposed, std::string(op_) + ": argument " + std::to_string(i + 1) +
+                                          " is a disposed tensor");
+  }
+  uses_.push_back({handle, value.As<Napi::Object>(), write});
+  return handle->tensor();
+}
+
+at::Tensor OpArgs::tensor(size_t i) {
+  return take(i, false);
+}
+at::Tensor OpArgs::mutableTensor(size_t i) {
+  return take(i, true);
+}
+
+std::optional<at::Tensor> OpArgs::optTensor(size_t i) {
+  if (!has(i)) return std::nullopt;
+  return take(i, false);
+}
+
+std::vector<at::Tensor> OpArgs::tensorList(size_t i) {
+  auto value = raw(i);
+  if (!value.IsArray()) fail(i, "an array of Tensors");
+  auto array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(array.Length());
+  for (uint32_t k = 0; k < array.Length(); ++k) {
+    Napi::Value item = array[k];
+    auto* handle = TensorHandle::FromValue(item);
+    if (handle == nullptr) {
+      throw CodedError(code::kArg, std::string(op_) + ": element " + std::to_string(k) +
+                                       " of argument " + std::to_string(i + 1) +
+                                       " is not a Tensor");
+    }
+    if (handle->disposed()) {
+      throw CodedError(code::kDisposed, std::string(op_) + ": element " + std::to_string(k) +
+                                            " of argument " + std::to_string(i + 1) +
+                                            " is a disposed tensor");
+    }
+    uses_.push_back({handle, item.As<Napi::Object>(), false});
+    out.push_back(handle->tensor());
+  }
+  return out;
+}
+
+int64_t OpArgs::int64(size_t i) {
+  auto value = raw(i);
+  if (!value.IsNumber()) fail(i, "an integer");
+  double v = value.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) > 9007199254740991.0) {
+    fail(i, "an integer");
+  }
+  return static_cast<int64_t>(v);
+}
+
+std::optional<int64_t> OpArgs::optInt64(size_t i) {
+  if (!has(i)) return std::nullopt;
+  return int64(i);
+}
+
+double OpArgs::number(size_t i) {
+  auto value = raw(i);
+  if (!value.IsNumber()) fail(i, "a number");
+  return value.As<Napi::Number>().DoubleValue();
+}
+
+std::optional<double> OpArgs::optNumber(size_t i) {
+  if (!has(i)) return std::nullopt;
+  return number(i);
+}
+
+bool OpArgs::boolean(size_t i, bool fallback) {
+  if (!has(i)) return fallback;
+  auto value = raw(i);
+  if (!value.IsBoolean()) fail(i, "a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::vector<int64_t> OpArgs::intList(size_t i) {
+  auto value = raw(i);
+  if (value.IsNumber()) return {int64(i)};
+  if (!value.IsArray()) fail(i, "an array of integers");
+  auto array = value.As<Napi::Array>();
+  std::vector<int64_t> out(array.Length());
+  for (uint32_t k = 0; k < array.Length(); ++k) {
+    Napi::Value item = array[k];
+    double v = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : NAN;
+    if (!std::isfinite(v) || std::floor(v) != v) fail(i, "an array of integers");
+    out[k] = static_cast<int64_t>(v);
+  }
+  return out;
+}
+
+std::optional<std::vector<int64_t>> OpArgs::optIntList(size_t i) {
+  if (!has(i)) return std::nullopt;
+  return intList(i);
+}
+
+at::Scalar OpArgs::scalar(size_t i) {
+  auto value = raw(i);
+  if (value.IsBoolean()) return at::Scalar(value.As<Napi::Boolean>().Value());
+  if (!value.IsNumber()) fail(i, "a number");
+  double v = value.As<Napi::Number>().DoubleValue();
+  // Integral JS numbers stay integral so int tensors keep their dtype (as Python ints do).
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 9007199254740992.0) {
+    return at::Scalar(static_cast<int64_t>(v));
+  }
+  return at::Scalar(v);
+}
+
+at::ScalarType OpArgs::dtype(size_t i) {
+  return dtypeFromCode(int64(i));
+}
+
+std::optional<at::ScalarType> OpArgs::optDtype(size_t i) {
+  if (!has(i)) return std::nullopt;
+  return dtype(i);
+}
+
+at::Device OpArgs::device(size_t i) {
+  return parseDevice(string(i));
+}
+
+std::string OpArgs::string(size_t i) {
+  auto value = raw(i);
+  if (!value.IsString()) fail(i, "a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+std::string OpArgs::describeInputs() const {
+  std::string out;
+  for (size_t k = 0; k < uses_.size(); ++k) {
+    if (k) out += ", ";
+    out += describeTensor(uses_[k].handle->tensor());
+  }
+  return out;
+}
+
+}  // namespace zscl

@@ -1,0 +1,46 @@
+// The op table: every op is parsed on the main thread into a thunk, which runs either at once
+// (sync form) or on a libuv worker thread with the caller's grad mode (Promise form).
+#pragma once
+
+#include <ATen/core/ivalue.h>
+#include <napi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/args.h"
+
+namespace zscl {
+
+// The work of one op call; captures tensors by value so it may run on any thread.
+using Thunk = std::function<c10::IValue()>;
+// Validates the JS arguments and builds the thunk (main thread).
+using OpParser = Thunk (*)(OpArgs& args);
+
+struct OpDef {
+  const char* name;
+  OpParser parse;
+};
+
+class OpRegistry {
+ public:
+  void add(const char* name, OpParser parse) { ops_.push_back({name, parse}); }
+  const std::vector<OpDef>& ops() const { return ops_; }
+
+ private:
+  std::vector<OpDef> ops_;
+};
+
+// Each native/tensor/ops_*.cc contributes its ops.
+void registerCreationOps(OpRegistry& registry);
+void registerShapeOps(OpRegistry& registry);
+void registerMathOps(OpRegistry& registry);
+void registerReduceOps(OpRegistry& registry);
+void registerNnOps(OpRegistry& registry);
+void registerAutogradOps(OpRegistry& registry);
+
+// exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
+void exportOps(Napi::Env env, Napi::Object exports);
+
+}  // namespace zscl

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+'use strict';
+// The test command: type-check, lint (TypeScript and C++ format), build, then mocha.
+// Each check counts as one test; the last line is "N passed, N failed".
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+let passed = 0;
+let failed = 0;
+
+function step(name, command, args, env = {}) {
+  console.log(`\n=== ${name}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  const ok = result.status === 0;
+  console.log(`=== ${name}: ${ok ? 'ok' : 'FAILED'}`);
+  return ok;
+}
+
+function check(name, command, args) {
+  if (step(name, command, args)) passed++;
+  else failed++;
+}
+
+const node = process.execPath;
+const bin = (pkg, file) => require.resolve(`${pkg}/${file}`, { paths: [root] });
+check('typecheck (tsc --noEmit)', node, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
+check('lint (eslint)', node, [bin('eslint', 'bin/eslint.js'), '.']);
+check('C++ format (clang-format)', node, ['scripts/clang-format.js', '--check']);
+check('build (TypeScript to dist/)', node, ['scripts/build-ts.js']);
+
+const counts = path.join(os.tmpdir(), `zscl-test-counts-${process.pid}.json`);
+const extra = process.argv.slice(2);
+step('mocha', node, [bin('mocha', 'bin/mocha.js'), ...extra], { ZSCL_TEST_COUNTS: counts });
+try {
+  const stats = JSON.parse(fs.readFileSync(counts, 'utf8'));
+  passed += stats.passed;
+  failed += stats.failed;
+  fs.rmSync(counts);
+} catch {
+  console.log('mocha did not report its counts (it crashed before the end)');
+  failed++;
+}
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
