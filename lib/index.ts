@@ -8,6 +8,7 @@ export { Tensor, type TensorLike, type Reduction } from './tensor/tensor';
 export type { DType, Device, DataTypeMap, TypedArray } from './tensor/dtype';
 export {
   tensor,
+  fromBytes,
   scalar,
   zeros,
   ones,

@@ -37,7 +37,7 @@ export interface NativeAddon {
   dispose(handle: NativeHandle): void;
   isDisposed(handle: NativeHandle): boolean;
   meta(handle: NativeHandle): [number, string, number[]];
-  readData(handle: NativeHandle): ArrayBuffer;
+  readData(handle: NativeHandle, raw?: boolean): ArrayBuffer;
   item(handle: NativeHandle): number | boolean;
   memory(): { tensors: number; bytes: number; storages: number };
   setNumThreads(n: number): void;

@@ -42,6 +42,16 @@ export function tensor(data: TypedArray | NestedNumbers, options: TensorOptions 
   return result;
 }
 
+/**
+ * A tensor from raw little-endian bytes laid out as `dtype` (e.g. float16 or bfloat16 read from a
+ * file). One copy. @throws ZsclError E_SHAPE when the byte count does not fill `shape`.
+ */
+export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType, options: Omit<TensorOptions, 'dtype'> = {}): Tensor {
+  const result = wrap(op('fromBuffer', bytes, shape, dtypeCode(dtype), dtypeCode(dtype), deviceArg(options)));
+  if (options.requiresGrad) result.requiresGrad_(true);
+  return result;
+}
+
 /** A 0-dim tensor. */
 export function scalar(value: number, options: TensorOptions = {}): Tensor {
   return tensor([value], { ...options, shape: [] });

@@ -90,6 +90,11 @@ export class Tensor implements Disposable {
     return viewData(native().readData(this.handle), this.dtype) as DataTypeMap[D];
   }
 
+  /** The stored bytes in row-major order, in the dtype's own layout (float16 stays 2 bytes). Sync. */
+  bytes(): Uint8Array {
+    return new Uint8Array(native().readData(this.handle, true));
+  }
+
   /** Elements as nested arrays of numbers (booleans for bool). Sync. */
   toArray(): Nested {
     const data = this.data();

@@ -104,14 +104,16 @@ Napi::Value meta(const Napi::CallbackInfo& info) {
   });
 }
 
-// readData(h) -> ArrayBuffer with the elements in row-major order (float16/bfloat16 as float32).
+// readData(h, raw?) -> ArrayBuffer with the elements in row-major order; float16/bfloat16 widen
+// to float32 unless `raw` asks for the stored bytes.
 Napi::Value readData(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   const auto& t = liveTensor(info, 0, "readData");
+  bool raw = info.Length() > 1 && info[1].ToBoolean().Value();
   return guarded(info, "readData", [&]() -> Napi::Value {
     at::NoGradGuard noGrad;
     auto host = t.detach().to(at::kCPU);
-    if (host.scalar_type() == at::kHalf || host.scalar_type() == at::kBFloat16) {
+    if (!raw && (host.scalar_type() == at::kHalf || host.scalar_type() == at::kBFloat16)) {
       host = host.to(at::kFloat);
     }
     host = host.contiguous();
