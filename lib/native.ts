@@ -78,6 +78,8 @@ export function defaultThreadCount(): number {
 function loadAddon(): NativeAddon {
   const require = createRequire(__filename);
   try {
+    // ZSCL_ADDON picks one .node file (e.g. a CUDA build kept beside the default one).
+    if (process.env.ZSCL_ADDON) return require(path.resolve(process.env.ZSCL_ADDON)) as NativeAddon;
     const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
     return nodeGypBuild(packageRoot);
   } catch (error) {
