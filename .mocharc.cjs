@@ -2,7 +2,6 @@
 module.exports = {
   'node-option': ['import=tsx'],
   extension: ['ts'],
-  spec: ['test/**/*.test.ts'],
   timeout: 60000,
   reporter: require.resolve('./test/support/count-reporter.cjs'),
 };

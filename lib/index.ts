@@ -42,3 +42,28 @@ export {
   type MemoryInfo,
   type SystemInfo,
 } from './runtime';
+export {
+  parseSafetensors,
+  readSafetensors,
+  readSafetensorsAsync,
+  loadTensors,
+  loadTensorsAsync,
+  writeSafetensors,
+  writeSafetensorsAsync,
+  serializeSafetensors,
+  typedArrayOf,
+  type SafetensorsFile,
+  type SafetensorsEntry,
+  type SafetensorsDType,
+  type RawTensor,
+  type SafetensorsInput,
+  type LoadTensorsOptions,
+} from './io/safetensors';
+export {
+  accuracyMetrics,
+  classIncrementalMetrics,
+  checkAccuracyMatrix,
+  type AccuracyMetrics,
+  type ClassIncrementalMetrics,
+} from './cl/metrics';
+export * as report from './report';

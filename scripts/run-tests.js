@@ -33,6 +33,7 @@ check('build (TypeScript to dist/)', node, ['scripts/build-ts.js']);
 
 const counts = path.join(os.tmpdir(), `zscl-test-counts-${process.pid}.json`);
 const extra = process.argv.slice(2);
+if (!extra.some((a) => !a.startsWith('-'))) extra.push('test/**/*.test.ts');
 step('mocha', node, [bin('mocha', 'bin/mocha.js'), ...extra], { ZSCL_TEST_COUNTS: counts });
 try {
   const stats = JSON.parse(fs.readFileSync(counts, 'utf8'));

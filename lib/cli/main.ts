@@ -3,12 +3,16 @@
 import { Command } from 'commander';
 import { ZsclError } from '../errors';
 import { registerInfo } from './info';
+import { registerMetrics } from './metrics';
+import { registerReport } from './report';
 
 export function buildProgram(): Command {
   const program = new Command('zscl')
     .description('Continual fine-tuning of CLIP without losing zero-shot ability (ZSCL)')
     .showHelpAfterError();
   registerInfo(program);
+  registerMetrics(program);
+  registerReport(program);
   return program;
 }
 

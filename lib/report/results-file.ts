@@ -1,0 +1,78 @@
+/** Reading a run's results.json, the input of `zscl report`. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ZsclError } from '../errors';
+import type { ReportInput } from './types';
+import { validateConfig, validateReportInput } from './validate';
+
+/** Name of the results file inside a run folder. */
+export const RESULTS_FILE = 'results.json';
+
+async function readJson(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ZsclError(`readResults: cannot read ${what} ${file}: ${reason}`, 'E_IO', { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ZsclError(`readResults: ${what} ${file} is not valid JSON: ${(error as Error).message}`, 'E_FORMAT', { cause: error });
+  }
+}
+
+/**
+ * Reads and validates `<runDir>/results.json`, the results of a finished (or running) training run.
+ *
+ * Format (UTF-8 JSON; other keys are ignored):
+ * ```json
+ * {
+ *   "methods": [
+ *     {
+ *       "method": "ZSCL",
+ *       "matrix": {
+ *         "tasks": ["Aircraft", "Caltech101"],
+ *         "accuracy": [[55.1, 86.0], [48.9, 94.2]],
+ *         "zeroShot": [24.3, 88.4]
+ *       },
+ *       "metrics": { "transfer": 86.0, "avg": 71.1, "last": 71.6, "bwt": -6.2, "forgetting": 6.2 }
+ *     }
+ *   ],
+ *   "config": { "model": "ViT-B-16", "lr": 1e-5 },
+ *   "title": "MTIL order I"
+ * }
+ * ```
+ * - `methods`: at least one; `method` names are unique.
+ * - `matrix.accuracy[i][j]`: top-1 accuracy in percent (0..100) on task j after training task i,
+ *   rows and columns in training order; 1..tasks.length rows (fewer while the run is in progress).
+ * - `matrix.zeroShot` (optional): the initial model's accuracy per task.
+ * - `metrics`: `transfer`, `avg`, `last` required, `bwt` and `forgetting` optional, as computed by
+ *   the continual-learning metrics; the report displays them and does not recompute them.
+ * - `config` (optional): any JSON object, shown as the run's settings. When absent and the run
+ *   folder has a `config.json`, that file is used.
+ * - `title` (optional): page heading; default "zscl report: <run folder name>".
+ *
+ * A report's report.json has this shape too, so it can be rendered again. Async.
+ * @throws ZsclError E_IO when results.json (or a present config.json) cannot be read; E_FORMAT
+ *   when either is not valid JSON or results.json does not have the shape above.
+ */
+export async function readResults(runDir: string): Promise<ReportInput> {
+  const file = path.join(runDir, RESULTS_FILE);
+  const input = validateReportInput(await readJson(file, RESULTS_FILE), `${RESULTS_FILE} at ${file}`, 'E_FORMAT');
+  if (input.config === undefined) {
+    const configFile = path.join(runDir, 'config.json');
+    const exists = await fs.stat(configFile).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    if (exists) {
+      const config = await readJson(configFile, 'config.json');
+      input.config = validateConfig(config, `config.json at ${configFile}`, 'E_FORMAT');
+    }
+  }
+  input.title ??= `zscl report: ${path.basename(path.resolve(runDir))}`;
+  return input;
+}

@@ -1,0 +1,57 @@
+/**
+ * The report's tables as data, rendered by csv-table.ts, markdown-table.ts and report-html.ts,
+ * so all formats show the same rows and columns.
+ */
+import type { AccuracyMatrix, MethodMetrics, MethodResult } from './types';
+
+/** A table cell: text, a number, or `null` for "not reported". */
+export type Cell = string | number | null;
+
+/** A column: its header and whether it holds numbers (right-aligned, rounded for display). */
+export interface Column {
+  title: string;
+  numeric: boolean;
+  /** For metric columns: which end is better, so the HTML page can mark the best method. */
+  better?: 'higher' | 'lower';
+}
+
+/** Rows of cells under `columns`; every row has one cell per column. */
+export interface Table {
+  columns: Column[];
+  rows: Cell[][];
+}
+
+/** Row label of the initial model's accuracies in an accuracy table. */
+export const ZERO_SHOT_LABEL = 'zero-shot';
+
+/**
+ * One accuracy matrix as a table: header `after task` then the task names; one row per trained
+ * task, labelled with its name, preceded by a `zero-shot` row when the matrix has one. Sync.
+ * Expects a validated matrix (see validateAccuracyMatrix).
+ */
+export function accuracyTable(matrix: AccuracyMatrix): Table {
+  const columns = [{ title: 'after task', numeric: false }, ...matrix.tasks.map((title) => ({ title, numeric: true }))];
+  const rows: Cell[][] = matrix.accuracy.map((row, i) => [matrix.tasks[i], ...row]);
+  if (matrix.zeroShot) rows.unshift([ZERO_SHOT_LABEL, ...matrix.zeroShot]);
+  return { columns, rows };
+}
+
+const METRIC_COLUMNS: { key: keyof MethodMetrics; title: string; optional: boolean; better: 'higher' | 'lower' }[] = [
+  { key: 'transfer', title: 'Transfer', optional: false, better: 'higher' },
+  { key: 'avg', title: 'Avg', optional: false, better: 'higher' },
+  { key: 'last', title: 'Last', optional: false, better: 'higher' },
+  { key: 'bwt', title: 'BWT', optional: true, better: 'higher' },
+  { key: 'forgetting', title: 'Forgetting', optional: true, better: 'lower' },
+];
+
+/**
+ * Methods side by side: Method, Transfer, Avg, Last, then BWT and Forgetting when any method
+ * reports them (`null` for methods that do not). Sync. Expects validated results.
+ */
+export function methodsTable(methods: MethodResult[]): Table {
+  const shown = METRIC_COLUMNS.filter((c) => !c.optional || methods.some((m) => m.metrics[c.key] !== undefined));
+  return {
+    columns: [{ title: 'Method', numeric: false }, ...shown.map((c) => ({ title: c.title, numeric: true, better: c.better }))],
+    rows: methods.map((m) => [m.method, ...shown.map((c) => m.metrics[c.key] ?? null)]),
+  };
+}
