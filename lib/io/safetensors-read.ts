@@ -38,7 +38,7 @@ export async function readSafetensorsAsync(path: string): Promise<SafetensorsFil
  *   disposed before throwing.
  */
 export function loadTensors(path: string, options: LoadTensorsOptions = {}): Record<string, Tensor> {
-  return toTensors(readSafetensors(path), options);
+  return tensorsOfFile(readSafetensors(path), options);
 }
 
 /**
@@ -47,10 +47,11 @@ export function loadTensors(path: string, options: LoadTensorsOptions = {}): Rec
  * @throws (rejects) as {@link loadTensors}.
  */
 export async function loadTensorsAsync(path: string, options: LoadTensorsOptions = {}): Promise<Record<string, Tensor>> {
-  return toTensors(await readSafetensorsAsync(path), options);
+  return tensorsOfFile(await readSafetensorsAsync(path), options);
 }
 
-function toTensors(file: SafetensorsFile, options: LoadTensorsOptions): Record<string, Tensor> {
+/** The tensors of an already parsed file (as {@link loadTensors}). Sync. */
+export function tensorsOfFile(file: SafetensorsFile, options: LoadTensorsOptions = {}): Record<string, Tensor> {
   const made: [string, Tensor][] = [];
   try {
     for (const entry of file.tensors.values()) {

@@ -21,6 +21,8 @@ const OpRegistry& registry() {
     registerReduceOps(r);
     registerNnOps(r);
     registerAutogradOps(r);
+    registerClipOps(r);
+    registerJitArchiveOps(r);
     return r;
   }();
   return instance;
@@ -45,13 +47,13 @@ ErrorInfo withContext(ErrorInfo info, const OpArgs& args) {
   return info;
 }
 
-// A sync op may not touch a tensor that a worker is writing, nor write one a worker reads.
+// A sync op may not touch a handle that a worker is writing, nor write one a worker reads.
 void checkNotBusy(const OpArgs& args) {
   for (const auto& use : args.uses()) {
     if (use.handle->writers > 0 || (use.write && use.handle->readers > 0)) {
-      throw CodedError(code::kBusy,
-                       std::string(args.op()) +
-                           ": tensor is in use by an unfinished async operation; await it first");
+      throw CodedError(code::kBusy, std::string(args.op()) + ": " + use.handle->describe() +
+                                        " is in use by an unfinished async operation; await it "
+                                        "first");
     }
   }
 }
@@ -68,7 +70,8 @@ Napi::Value callSync(const Napi::CallbackInfo& info) {
   }
 }
 
-// Runs one thunk on the libuv pool; the inputs stay pinned and marked busy until it settles.
+// Runs one thunk on the libuv pool. The handles it uses stay referenced (so GC cannot finalize
+// them) and marked busy until it settles.
 class OpWorker : public Napi::AsyncWorker {
  public:
   OpWorker(Napi::Env env, Thunk thunk, const OpArgs& args)
@@ -76,13 +79,17 @@ class OpWorker : public Napi::AsyncWorker {
         deferred_(Napi::Promise::Deferred::New(env)),
         thunk_(std::move(thunk)),
         gradEnabled_(at::GradMode::is_enabled()),
-        op_(args.op()),
-        inputs_(args.describeInputs()) {
+        op_(args.op()) {
+    pins_.reserve(args.uses().size());
     for (const auto& use : args.uses()) {
-      pins_.push_back({use.handle, Napi::Persistent(use.object), use.write});
+      napi_ref ref = nullptr;
+      NAPI_THROW_IF_FAILED_VOID(env, napi_create_reference(env, use.value, 1, &ref));
+      pins_.push_back({use.handle, ref, use.write});
       (use.write ? use.handle->writers : use.handle->readers)++;
     }
   }
+
+  ~OpWorker() override { release(); }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
@@ -96,21 +103,24 @@ class OpWorker : public Napi::AsyncWorker {
       failed_ = true;
       error_ = describeCurrentException();
     }
+    thunk_ = Thunk();  // drop the captured inputs on the worker, not in the callback
   }
 
   void OnOK() override {
-    release();
     auto env = Env();
     if (failed_) {
-      error_.message = op_ + "(" + inputs_ + "): " + error_.message;
+      error_.message = op_ + "(" + describePins() + "): " + error_.message;
+      release();
       deferred_.Reject(makeJsError(env, error_).Value());
       return;
     }
+    release();
     try {
       deferred_.Resolve(ivalueToJs(env, result_));
     } catch (...) {
       deferred_.Reject(makeJsError(env, describeCurrentException()).Value());
     }
+    result_ = c10::IValue();
   }
 
   void OnError(const Napi::Error& error) override {
@@ -120,13 +130,23 @@ class OpWorker : public Napi::AsyncWorker {
 
  private:
   struct Pin {
-    TensorHandle* handle;
-    Napi::ObjectReference ref;
+    Pinnable* handle;
+    napi_ref ref;
     bool write;
   };
 
+  // Error text is built only on failure: the handles are still pinned, hence alive.
+  std::string describePins() const {
+    std::string out;
+    for (size_t k = 0; k < pins_.size(); ++k) out += (k ? ", " : "") + pins_[k].handle->describe();
+    return out;
+  }
+
   void release() {
-    for (auto& pin : pins_) (pin.write ? pin.handle->writers : pin.handle->readers)--;
+    for (auto& pin : pins_) {
+      (pin.write ? pin.handle->writers : pin.handle->readers)--;
+      napi_delete_reference(Env(), pin.ref);
+    }
     pins_.clear();
   }
 
@@ -134,7 +154,6 @@ class OpWorker : public Napi::AsyncWorker {
   Thunk thunk_;
   bool gradEnabled_;
   std::string op_;
-  std::string inputs_;
   std::vector<Pin> pins_;
   c10::IValue result_;
   bool failed_ = false;

@@ -5,16 +5,14 @@
 #include <ATen/core/ivalue.h>
 #include <napi.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/args.h"
+#include "common/thunk.h"
 
 namespace zscl {
 
-// The work of one op call; captures tensors by value so it may run on any thread.
-using Thunk = std::function<c10::IValue()>;
 // Validates the JS arguments and builds the thunk (main thread).
 using OpParser = Thunk (*)(OpArgs& args);
 
@@ -39,6 +37,8 @@ void registerMathOps(OpRegistry& registry);
 void registerReduceOps(OpRegistry& registry);
 void registerNnOps(OpRegistry& registry);
 void registerAutogradOps(OpRegistry& registry);
+void registerClipOps(OpRegistry& registry);
+void registerJitArchiveOps(OpRegistry& registry);
 
 // exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
 void exportOps(Napi::Env env, Napi::Object exports);

@@ -1,0 +1,205 @@
+/**
+ * CLIP shapes as data: configs/models/*.json in open_clip's format, the flat OpenAI
+ * `build_model` names, or inferred from a state dict's tensor shapes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ZsclError, describeValue } from '../errors';
+import { packageRoot } from '../native';
+
+/** Shapes of a ViT CLIP (camelCase; all positive integers). */
+export interface ClipConfig {
+  embedDim: number;
+  imageResolution: number;
+  visionLayers: number;
+  visionWidth: number;
+  visionPatchSize: number;
+  visionHeads: number;
+  contextLength: number;
+  vocabSize: number;
+  transformerWidth: number;
+  transformerLayers: number;
+  transformerHeads: number;
+  /** QuickGELU (OpenAI weights) or exact GELU (open_clip's own models). */
+  activation: 'quick_gelu' | 'gelu';
+}
+
+/** open_clip's model config JSON. */
+export interface OpenClipConfigJson {
+  embed_dim: number;
+  quick_gelu?: boolean;
+  vision_cfg: { image_size: number; layers: number; width: number; patch_size: number; heads?: number; head_width?: number };
+  text_cfg: { context_length: number; vocab_size: number; width: number; heads: number; layers: number };
+}
+
+/** The folder of the named model configs. */
+export const modelConfigDir = path.join(packageRoot, 'configs', 'models');
+
+/** Names of the shipped configs (ViT-B-32, ViT-B-16, ViT-L-14, tiny, mid, ...). Sync. */
+export function listModelConfigs(): string[] {
+  return fs
+    .readdirSync(modelConfigDir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/**
+ * The config of a shipped model by name, or of a config file by path. Sync.
+ * @throws ZsclError E_CONFIG for an unknown name or an invalid file.
+ */
+export function loadModelConfig(nameOrPath: string): ClipConfig {
+  const file = nameOrPath.endsWith('.json') ? nameOrPath : path.join(modelConfigDir, `${nameOrPath}.json`);
+  if (!fs.existsSync(file)) {
+    throw new ZsclError(`unknown model config '${nameOrPath}'; known: ${listModelConfigs().join(', ')}`, 'E_CONFIG');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ZsclError(`model config ${file} is not valid JSON: ${(error as Error).message}`, 'E_CONFIG');
+  }
+  return parseModelConfig(json, file);
+}
+
+/**
+ * Reads any accepted config shape: open_clip JSON (`vision_cfg`/`text_cfg`), OpenAI's flat
+ * names (`vision_width`, `transformer_heads`, ... as the test fixtures' `model`), or a ClipConfig.
+ * @throws ZsclError E_CONFIG naming the first invalid field.
+ */
+export function parseModelConfig(json: unknown, source = 'config'): ClipConfig {
+  if (json === null || typeof json !== 'object') {
+    throw new ZsclError(`${source}: expected an object but received ${describeValue(json)}`, 'E_CONFIG');
+  }
+  const o = json as Record<string, unknown>;
+  let config: ClipConfig;
+  if ('vision_cfg' in o) {
+    const c = o as unknown as OpenClipConfigJson;
+    const v = c.vision_cfg ?? {};
+    const t = c.text_cfg ?? ({} as OpenClipConfigJson['text_cfg']);
+    config = {
+      embedDim: c.embed_dim,
+      imageResolution: v.image_size,
+      visionLayers: v.layers,
+      visionWidth: v.width,
+      visionPatchSize: v.patch_size,
+      visionHeads: v.heads ?? Math.floor(v.width / (v.head_width ?? 64)),
+      contextLength: t.context_length,
+      vocabSize: t.vocab_size,
+      transformerWidth: t.width,
+      transformerLayers: t.layers,
+      transformerHeads: t.heads,
+      activation: c.quick_gelu === false ? 'gelu' : 'quick_gelu',
+    };
+  } else if ('vision_width' in o) {
+    const n = (key: string): number => o[key] as number;
+    config = {
+      embedDim: n('embed_dim'),
+      imageResolution: n('image_resolution'),
+      visionLayers: n('vision_layers'),
+      visionWidth: n('vision_width'),
+      visionPatchSize: n('vision_patch_size'),
+      visionHeads: (o.vision_heads as number | undefined) ?? Math.floor(n('vision_width') / 64),
+      contextLength: n('context_length'),
+      vocabSize: n('vocab_size'),
+      transformerWidth: n('transformer_width'),
+      transformerLayers: n('transformer_layers'),
+      transformerHeads: (o.transformer_heads as number | undefined) ?? Math.floor(n('transformer_width') / 64),
+      activation: o.quick_gelu === false || o.activation === 'gelu' ? 'gelu' : 'quick_gelu',
+    };
+  } else {
+    config = { activation: 'quick_gelu', ...(o as Partial<ClipConfig>) } as ClipConfig;
+  }
+  return validateConfig(config, source);
+}
+
+const INTEGER_FIELDS: (keyof ClipConfig)[] = [
+  'embedDim',
+  'imageResolution',
+  'visionLayers',
+  'visionWidth',
+  'visionPatchSize',
+  'visionHeads',
+  'contextLength',
+  'vocabSize',
+  'transformerWidth',
+  'transformerLayers',
+  'transformerHeads',
+];
+
+/** Checks every field and the divisibility rules. @throws ZsclError E_CONFIG */
+export function validateConfig(config: ClipConfig, source = 'config'): ClipConfig {
+  for (const key of INTEGER_FIELDS) {
+    const value = config[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new ZsclError(`${source}: ${key} must be a positive integer but is ${describeValue(value)}`, 'E_CONFIG');
+    }
+  }
+  if (config.activation !== 'quick_gelu' && config.activation !== 'gelu') {
+    throw new ZsclError(`${source}: activation must be 'quick_gelu' or 'gelu'`, 'E_CONFIG');
+  }
+  if (config.visionWidth % config.visionHeads !== 0) {
+    throw new ZsclError(`${source}: visionWidth ${config.visionWidth} is not divisible by visionHeads ${config.visionHeads}`, 'E_CONFIG');
+  }
+  if (config.transformerWidth % config.transformerHeads !== 0) {
+    throw new ZsclError(
+      `${source}: transformerWidth ${config.transformerWidth} is not divisible by transformerHeads ${config.transformerHeads}`,
+      'E_CONFIG',
+    );
+  }
+  if (config.imageResolution % config.visionPatchSize !== 0) {
+    throw new ZsclError(
+      `${source}: imageResolution ${config.imageResolution} is not a multiple of visionPatchSize ${config.visionPatchSize}`,
+      'E_CONFIG',
+    );
+  }
+  return config;
+}
+
+/**
+ * Infers the shapes from state-dict tensor shapes (OpenAI's build_model rules). Head counts come
+ * from `heads` when given, else width / 64 as OpenAI does.
+ * @throws ZsclError E_CONFIG when a required tensor is missing.
+ */
+export function inferConfig(
+  shapes: Record<string, number[]>,
+  heads: { vision?: number; text?: number } = {},
+  activation: ClipConfig['activation'] = 'quick_gelu',
+): ClipConfig {
+  const shape = (key: string): number[] => {
+    const s = shapes[key];
+    if (!s) throw new ZsclError(`cannot infer the CLIP shapes: the state dict has no '${key}'`, 'E_CONFIG');
+    return s;
+  };
+  const countLayers = (prefix: string): number => {
+    const ids = new Set<number>();
+    const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}(\\d+)\\.`);
+    for (const key of Object.keys(shapes)) {
+      const m = pattern.exec(key);
+      if (m) ids.add(Number(m[1]));
+    }
+    return ids.size;
+  };
+  const conv = shape('visual.conv1.weight');
+  const visionWidth = conv[0];
+  const patch = conv[conv.length - 1];
+  const grid = Math.round(Math.sqrt(shape('visual.positional_embedding')[0] - 1));
+  const transformerWidth = shape('ln_final.weight')[0];
+  return validateConfig(
+    {
+      embedDim: shape('text_projection')[1],
+      imageResolution: patch * grid,
+      visionLayers: countLayers('visual.transformer.resblocks.'),
+      visionWidth,
+      visionPatchSize: patch,
+      visionHeads: heads.vision ?? Math.floor(visionWidth / 64),
+      contextLength: shape('positional_embedding')[0],
+      vocabSize: shape('token_embedding.weight')[0],
+      transformerWidth,
+      transformerLayers: countLayers('transformer.resblocks.'),
+      transformerHeads: heads.text ?? Math.floor(transformerWidth / 64),
+      activation,
+    },
+    'inferred config',
+  );
+}

@@ -1,0 +1,117 @@
+/**
+ * Zero-shot classification head: class names × templates → per-template normalised text
+ * features, averaged over templates, re-normalised (the reference's evaluation, zscl-method.md §6).
+ */
+import { ZsclError } from '../errors';
+import { noGrad } from '../tensor/autograd';
+import { cat } from '../tensor/create';
+import { keep, tidy, tidyAsync } from '../tensor/scope';
+import type { Tensor } from '../tensor/tensor';
+import type { ClipModel } from './model';
+
+/** A prompt template: a string with `{}` (or `{c}`) where the class name goes, or a function. */
+export type PromptTemplate = string | ((className: string) => string);
+
+/** Turns texts into token rows [N, C] (int64) for the model. */
+export type TokenizeFn = (texts: string[]) => Tensor;
+
+/** Fills a template with a class name. */
+export function fillTemplate(template: PromptTemplate, className: string): string {
+  if (typeof template === 'function') return template(className);
+  if (!template.includes('{}') && !template.includes('{c}')) {
+    throw new ZsclError(`template '${template}' has no '{}' placeholder for the class name`, 'E_ARG');
+  }
+  return template.replaceAll('{}', className).replaceAll('{c}', className);
+}
+
+export interface ZeroShotOptions {
+  /** Texts encoded per forward pass (default 256). */
+  batchSize?: number;
+}
+
+/** Class weights [C, E] (unit rows) for zero-shot logits; reusable across batches. */
+export class ZeroShotClassifier implements Disposable {
+  private constructor(
+    readonly classNames: string[],
+    /** [C, E], each row unit-norm. Owned by the classifier. */
+    readonly weights: Tensor,
+  ) {}
+
+  /**
+   * Encodes every class × template with the model (no grad), in batches. Sync.
+   * @throws ZsclError E_ARG for empty class names or templates, or a template without `{}`.
+   */
+  static build(
+    model: ClipModel,
+    tokenize: TokenizeFn,
+    classNames: string[],
+    templates: PromptTemplate[],
+    options: ZeroShotOptions = {},
+  ): ZeroShotClassifier {
+    const prompts = promptsOf(classNames, templates);
+    const weights = noGrad(() =>
+      tidy(() => {
+        const features = batches(prompts, options.batchSize).map((texts) => model.encodeText(tokenize(texts)));
+        return keep(classWeights(cat(features, 0), classNames.length, templates.length));
+      }),
+    );
+    return new ZeroShotClassifier([...classNames], weights);
+  }
+
+  /** Promise form of {@link build}: the text forward passes run on a worker thread. */
+  static async buildAsync(
+    model: ClipModel,
+    tokenize: TokenizeFn,
+    classNames: string[],
+    templates: PromptTemplate[],
+    options: ZeroShotOptions = {},
+  ): Promise<ZeroShotClassifier> {
+    const prompts = promptsOf(classNames, templates);
+    const weights = await tidyAsync(async () => {
+      const features: Tensor[] = [];
+      for (const texts of batches(prompts, options.batchSize)) {
+        const tokens = tokenize(texts);
+        features.push(await noGrad(() => model.encodeTextAsync(tokens)));
+      }
+      return noGrad(() => classWeights(cat(features, 0), classNames.length, templates.length));
+    });
+    return new ZeroShotClassifier([...classNames], weights);
+  }
+
+  /** `scale · norm(imageFeatures) @ Wᵀ` [N, C]; the reference evaluates with scale 100. Sync. */
+  logits(imageFeatures: Tensor, scale = 100): Tensor {
+    return tidy(() => imageFeatures.normalize().mul(scale).matmul(this.weights.T));
+  }
+
+  /** Top-1 class index per image feature row (int64 [N]). Sync. */
+  predict(imageFeatures: Tensor): Tensor {
+    return tidy(() => this.logits(imageFeatures).argmax(-1));
+  }
+
+  dispose(): void {
+    this.weights.dispose();
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function promptsOf(classNames: string[], templates: PromptTemplate[]): string[] {
+  if (!Array.isArray(classNames) || classNames.length === 0) throw new ZsclError('zero-shot: no class names given', 'E_ARG');
+  if (!Array.isArray(templates) || templates.length === 0) throw new ZsclError('zero-shot: no templates given', 'E_ARG');
+  return classNames.flatMap((c) => templates.map((t) => fillTemplate(t, c)));
+}
+
+function batches(texts: string[], size = 256): string[][] {
+  if (!Number.isInteger(size) || size < 1) throw new ZsclError(`zero-shot: batchSize must be a positive integer, got ${size}`, 'E_ARG');
+  const out: string[][] = [];
+  for (let i = 0; i < texts.length; i += size) out.push(texts.slice(i, i + size));
+  return out;
+}
+
+// [C·K, E] features (class-major) -> [C, E]: normalise each, mean over K templates, re-normalise.
+function classWeights(features: Tensor, classes: number, templates: number): Tensor {
+  return features.normalize().reshape(classes, templates, -1).mean(1).normalize();
+}
+

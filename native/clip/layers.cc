@@ -1,0 +1,94 @@
+#include "clip/layers.h"
+
+#include <torch/version.h>
+
+#include <cmath>
+
+namespace zscl {
+
+void LayerNormFp32Impl::reset() {
+  weight = register_parameter("weight", torch::ones({width_}));
+  bias = register_parameter("bias", torch::zeros({width_}));
+}
+
+torch::Tensor LayerNormFp32Impl::forward(const torch::Tensor& x) {
+  auto type = x.scalar_type();
+  auto out = torch::layer_norm(x.to(torch::kFloat), {width_}, weight.to(torch::kFloat),
+                               bias.to(torch::kFloat), 1e-5);
+  return out.to(type);
+}
+
+void AttentionImpl::reset() {
+  // nn.MultiheadAttention's own initialisation: xavier-uniform in_proj, zero biases.
+  in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width_, width_}));
+  in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * width_}));
+  out_proj = register_module("out_proj", torch::nn::Linear(width_, width_));
+  torch::NoGradGuard noGrad;
+  torch::nn::init::xavier_uniform_(in_proj_weight);
+  out_proj->bias.zero_();
+}
+
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, bool causal) {
+  const auto n = x.size(0), l = x.size(1);
+  const auto headDim = width_ / heads_;
+  auto qkv = torch::linear(x, in_proj_weight, in_proj_bias)
+                 .view({n, l, 3, heads_, headDim})
+                 .permute({2, 0, 3, 1, 4});  // [3, N, H, L, d]
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
+#else
+  // Plain ops on libtorch 1.x, in the order nn.MultiheadAttention evaluates them.
+  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(headDim)), k.transpose(-2, -1));
+  if (causal) {
+    auto mask = torch::full({l, l}, -std::numeric_limits<float>::infinity(),
+                            torch::TensorOptions().dtype(scores.scalar_type()).device(x.device()))
+                    .triu(1);
+    scores = scores + mask;
+  }
+  out = torch::matmul(torch::softmax(scores, -1), v);
+#endif
+  out = out.transpose(1, 2).reshape({n, l, width_});
+  return out_proj(out);
+}
+
+void MlpImpl::reset() {
+  c_fc = register_module("c_fc", torch::nn::Linear(width_, 4 * width_));
+  c_proj = register_module("c_proj", torch::nn::Linear(4 * width_, width_));
+}
+
+torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
+  auto h = c_fc(x);
+  h = quickGelu_ ? h * torch::sigmoid(1.702 * h) : torch::gelu(h);
+  return c_proj(h);
+}
+
+void ResidualAttentionBlockImpl::reset() {
+  // Registration order follows OpenAI's block: attn, ln_1, mlp, ln_2.
+  attn = register_module("attn", Attention(width_, heads_));
+  ln_1 = register_module("ln_1", LayerNormFp32(width_));
+  mlp = register_module("mlp", Mlp(width_, quickGelu_));
+  ln_2 = register_module("ln_2", LayerNormFp32(width_));
+}
+
+torch::Tensor ResidualAttentionBlockImpl::forward(const torch::Tensor& x, bool causal) {
+  auto h = x + attn->forward(ln_1(x), causal);
+  return h + mlp(ln_2(h));
+}
+
+void TransformerImpl::reset() {
+  resblocks = register_module("resblocks", torch::nn::ModuleList());
+  for (int64_t i = 0; i < layers_; ++i) {
+    resblocks->push_back(ResidualAttentionBlock(width_, heads_, quickGelu_));
+  }
+}
+
+torch::Tensor TransformerImpl::forward(torch::Tensor x, bool causal) {
+  for (const auto& block : *resblocks) {
+    x = block->as<ResidualAttentionBlockImpl>()->forward(x, causal);
+  }
+  return x;
+}
+
+}  // namespace zscl
