@@ -67,3 +67,29 @@ export {
   type ClassIncrementalMetrics,
 } from './cl/metrics';
 export * as report from './report';
+export {
+  ClipTokenizer,
+  ByteLevelTokenizer,
+  tokenizeToTensor,
+  cleanClipText,
+  fixText,
+  OPEN_CLIP_SPECIAL_TOKENS,
+  OPENAI_SPECIAL_TOKENS,
+  type Tokenizer,
+  type TokenizeOptions,
+  type Truncation,
+  type ClipTokenizerOptions,
+  type ByteLevelTokenizerOptions,
+  type TokenTensorOptions,
+} from './clip/tokenizer';
+export { ClipModel, partOf, describeReport, type ClipPart, type FeaturesWithHidden, type LoadReport } from './clip/model';
+export {
+  loadModelConfig,
+  listModelConfigs,
+  parseModelConfig,
+  inferConfig,
+  validateConfig,
+  type ClipConfig,
+} from './clip/config';
+export { loadClip, saveClip, readCheckpoint, fromHuggingFaceKeys, fromOpenAiKeys, type LoadClipOptions } from './clip/checkpoint';
+export { ZeroShotClassifier, fillTemplate, type PromptTemplate, type TokenizeFn } from './clip/zero-shot';

@@ -5,6 +5,7 @@ import { ZsclError } from '../errors';
 import { registerInfo } from './info';
 import { registerMetrics } from './metrics';
 import { registerReport } from './report';
+import { registerTokenize } from './tokenize';
 
 export function buildProgram(): Command {
   const program = new Command('zscl')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerMetrics(program);
   registerReport(program);
+  registerTokenize(program);
   return program;
 }
 
