@@ -1,0 +1,55 @@
+/**
+ * Runs a fixture folder of the tiny-clip kind (config.json `model`, weights.safetensors,
+ * inputs.safetensors with `images` and `tokens`) and returns the six reference tensors under
+ * the names of its expected.safetensors.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ZsclError } from '../errors';
+import { loadTensors } from '../io/safetensors';
+import { noGrad } from '../tensor/autograd';
+import type { Tensor } from '../tensor/tensor';
+import { parseModelConfig } from './config';
+import { ClipModel } from './model';
+
+/** Names and meaning as in the fixtures README (tiny-clip). */
+export interface ForwardOutputs {
+  image_features: Tensor;
+  text_features: Tensor;
+  logits_per_image: Tensor;
+  logits_per_text: Tensor;
+  visual_pre_proj: Tensor;
+  text_eot_hidden: Tensor;
+}
+
+/** Computes the forward outputs of a tiny-clip style fixture folder in float32. Sync. */
+export function runForwardFixture(dir: string): ForwardOutputs {
+  const configFile = path.join(dir, 'config.json');
+  if (!fs.existsSync(configFile)) throw new ZsclError(`${dir} has no config.json`, 'E_IO');
+  const json = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { model?: unknown };
+  if (!json.model) throw new ZsclError(`${configFile} has no "model" section`, 'E_FORMAT');
+  const model = ClipModel.create(parseModelConfig(json.model, configFile));
+  try {
+    const weights = loadTensors(path.join(dir, 'weights.safetensors'));
+    model.loadStateDict(weights);
+    for (const t of Object.values(weights)) t.dispose();
+    const inputs = loadTensors(path.join(dir, 'inputs.safetensors'));
+    if (!inputs.images || !inputs.tokens) throw new ZsclError(`${dir}/inputs.safetensors needs 'images' and 'tokens'`, 'E_FORMAT');
+    return noGrad(() => {
+      const image = model.encodeImageWithHidden(inputs.images);
+      const text = model.encodeTextWithHidden(inputs.tokens);
+      const { logitsPerImage, logitsPerText } = model.logits(inputs.images, inputs.tokens);
+      for (const t of Object.values(inputs)) t.dispose();
+      return {
+        image_features: image.features,
+        text_features: text.features,
+        logits_per_image: logitsPerImage,
+        logits_per_text: logitsPerText.contiguous(),
+        visual_pre_proj: image.hidden,
+        text_eot_hidden: text.hidden,
+      };
+    });
+  } finally {
+    model.dispose();
+  }
+}
