@@ -1,0 +1,103 @@
+/**
+ * Optimizers (libtorch's AdamW and SGD) over a list of parameters. `step` takes the learning
+ * rate of this iteration, so schedules stay plain functions. State can be read and restored
+ * for exact resume.
+ */
+import { ZsclError } from '../errors';
+import { native } from '../native';
+import type { NativeHandle, NativeResult } from '../native';
+import { Tensor, op, wrapList } from '../tensor/tensor';
+
+export type OptimizerKind = 'adamw' | 'sgd';
+
+export interface OptimizerOptions {
+  kind?: OptimizerKind;
+  /** Initial learning rate (each step passes its own). */
+  lr?: number;
+  /** AdamW: default 0.9 / 0.999 / 1e-8, as torch. */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Decoupled (AdamW) or L2 (SGD) weight decay. The reference trains with 0. */
+  weightDecay?: number;
+  /** SGD only. */
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+}
+
+/** Per-parameter optimizer state (AdamW: step count, exp_avg, exp_avg_sq; SGD: momentum buffer). */
+export interface OptimizerState {
+  kind: OptimizerKind;
+  steps: number[];
+  first: (Tensor | null)[];
+  second: (Tensor | null)[];
+}
+
+export class Optimizer implements Disposable {
+  readonly kind: OptimizerKind;
+  private handle: NativeHandle | undefined;
+
+  /**
+   * @param params leaf tensors that require grad (e.g. a model's trainable parameters)
+   * @throws ZsclError E_AUTOGRAD when a parameter is not a trainable leaf, E_ARG for bad options.
+   */
+  constructor(
+    readonly params: Tensor[],
+    options: OptimizerOptions = {},
+  ) {
+    this.kind = options.kind ?? 'adamw';
+    if (params.length === 0) throw new ZsclError('Optimizer: no parameters to optimize', 'E_ARG');
+    const { kind: _kind, ...rest } = options;
+    this.handle = op('optimizerCreate', this.kind, params.map((p) => p.handle), rest) as NativeHandle;
+  }
+
+  private get nativeHandle(): NativeHandle {
+    if (!this.handle) throw new ZsclError('Optimizer was disposed', 'E_DISPOSED');
+    return this.handle;
+  }
+
+  /** Zeroes every gradient in place. Sync. */
+  zeroGrad(): void {
+    op('optimizerZeroGrad', this.nativeHandle);
+  }
+
+  /** One update with learning rate `lr`. Sync. */
+  step(lr: number): void {
+    op('optimizerStep', this.nativeHandle, lr);
+  }
+
+  /** Promise form of {@link step}, run on a worker thread. */
+  async stepAsync(lr: number): Promise<void> {
+    await native().opAsync('optimizerStep', this.nativeHandle, lr);
+  }
+
+  /** A copy of the state (tensors owned by the caller). Sync. */
+  state(): OptimizerState {
+    const [steps, first, second] = op('optimizerState', this.nativeHandle) as unknown as [number[], (NativeHandle | null)[], (NativeHandle | null)[]];
+    const wrap = (list: (NativeHandle | null)[]): (Tensor | null)[] => list.map((h) => (h ? wrapList([h] as unknown as NativeResult)[0] : null));
+    return { kind: this.kind, steps, first: wrap(first), second: wrap(second) };
+  }
+
+  /**
+   * Restores a state from {@link state} (e.g. read back from a checkpoint). Sync.
+   * @throws ZsclError E_SHAPE when it belongs to different parameters, E_ARG for another kind.
+   */
+  loadState(state: OptimizerState): void {
+    if (state.kind !== this.kind) throw new ZsclError(`optimizer state is for ${state.kind}, not ${this.kind}`, 'E_ARG');
+    const fill = (list: (Tensor | null)[], i: number): unknown => list[i]?.handle ?? this.params[i].handle;
+    const first = state.first.map((_, i) => fill(state.first, i));
+    const second = state.first.map((_, i) => fill(state.second, i));
+    op('optimizerLoadState', this.nativeHandle, state.steps, first, second);
+  }
+
+  dispose(): void {
+    if (!this.handle) return;
+    native().dispose(this.handle);
+    this.handle = undefined;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}

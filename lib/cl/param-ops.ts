@@ -1,0 +1,45 @@
+/**
+ * Parameter-space operations of continual learning, each one native call over whole lists:
+ * L2 distance to an anchor (WC), the weight-ensemble running average (WE), interpolation
+ * (WiSE-FT), bulk copies and float64 sums of squares.
+ */
+import { ZsclError } from '../errors';
+import { native } from '../native';
+import type { Tensor } from '../tensor/tensor';
+import { op, wrap } from '../tensor/tensor';
+
+function handles(list: Tensor[]): unknown[] {
+  return list.map((t) => t.handle);
+}
+
+/** Σ_i Σ (p_i − a_i)², differentiable in `params` (anchors are constants). Sync. */
+export function squaredDistance(params: Tensor[], anchors: Tensor[]): Tensor {
+  return wrap(op('paramsSquaredDistance', handles(params), handles(anchors)));
+}
+
+/** averaged ← (averaged·n + current)/(1 + n) for every tensor, in that float order. Sync. */
+export function weightAverage(averaged: Tensor[], current: Tensor[], n: number): void {
+  if (!(n >= 0)) throw new ZsclError(`weightAverage: n must be ≥ 0, got ${n}`, 'E_ARG');
+  op('weightAverage_', handles(averaged), handles(current), n);
+}
+
+/** Promise form of {@link weightAverage}. */
+export async function weightAverageAsync(averaged: Tensor[], current: Tensor[], n: number): Promise<void> {
+  if (!(n >= 0)) throw new ZsclError(`weightAverage: n must be ≥ 0, got ${n}`, 'E_ARG');
+  await native().opAsync('weightAverage_', handles(averaged), handles(current), n);
+}
+
+/** target ← (1 − alpha)·a + alpha·b for every tensor (no grad). Sync. */
+export function interpolate(target: Tensor[], a: Tensor[], b: Tensor[], alpha: number): void {
+  op('interpolate_', handles(target), handles(a), handles(b), alpha);
+}
+
+/** targets[i] ← sources[i] (no grad). Sync. */
+export function copyAll(targets: Tensor[], sources: Tensor[]): void {
+  op('copyAll_', handles(targets), handles(sources));
+}
+
+/** Σ_i Σ x² accumulated in float64. Sync. */
+export function sumOfSquares(tensors: Tensor[]): number {
+  return op('sumOfSquares', handles(tensors)) as number;
+}

@@ -1,0 +1,137 @@
+/**
+ * Feature-space distillation on reference data (ZSCL; LwF and LwF-VR with other teachers/data).
+ *
+ * Per step, with reference images r and reference token rows (fixed per task):
+ *   u  = norm(R.encode_text(texts))      teacher text features (computed once per teacher)
+ *   g  = norm(R.encode_image(r)), h = norm(S.encode_image(r))
+ *   Ls = s·h·uᵀ, Lt = s·g·uᵀ             (the student logits use the TEACHER's text features,
+ *                                          as the reference does: only the image tower is pulled)
+ *   distill_img = D(Lt, Ls), distill_txt = D(Ltᵀ, Lsᵀ), D = T²·soft-target CE.
+ * `studentText: true` offers the paper-literal variant with the student's text features.
+ */
+import type { ClipModel } from '../../clip/model';
+import { ZsclError } from '../../errors';
+import { noGrad } from '../../tensor/autograd';
+import { cat } from '../../tensor/create';
+import { keep } from '../../tensor/scope';
+import * as F from '../../tensor/functional';
+import type { Tensor } from '../../tensor/tensor';
+import { distillation } from '../losses';
+import type { LossTerm, Plugin, RunContext, StepContext, TaskContext } from '../plugin';
+import type { ImageStream } from '../task';
+
+/** Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), or a given one. */
+export type TeacherChoice = 'initial' | 'task_start' | ClipModel;
+
+export interface DistillationOptions {
+  teacher?: TeacherChoice;
+  /** Reference images for a task (ZSCL: a fixed unlabeled set; LwF: the task's own images). */
+  images: (task: TaskContext) => ImageStream;
+  /** Reference token rows for a task (ZSCL: captions; LwF: the task's prompts; LwF-VR: random rows). */
+  texts: (task: TaskContext) => Tensor;
+  temperature?: number;
+  /** Weights of the image→text and text→image terms (0 turns a term off). MTIL 1/1, CIL 5/5. */
+  imageWeight?: number;
+  textWeight?: number;
+  /** Ablation: weight of MSE(g, h) between teacher and student image features (0 = off). */
+  featureMseWeight?: number;
+  /** Paper-literal variant: student logits use the student's text features. Default false. */
+  studentText?: boolean;
+  /** Texts per teacher forward when computing u (default 256). */
+  textBatch?: number;
+}
+
+export class DistillationPlugin implements Plugin {
+  readonly name: string;
+  private readonly options: DistillationOptions;
+  private teacher: ClipModel | undefined;
+  private ownsTeacher = false;
+  private textFeatures: Tensor | undefined;
+  private textKey: { teacher: ClipModel; tokens: Tensor } | undefined;
+  private stream: ImageStream | undefined;
+  private current: Tensor | undefined;
+  private tokens: Tensor | undefined;
+  private run: RunContext | undefined;
+
+  constructor(options: DistillationOptions, name = 'distill') {
+    this.options = options;
+    this.name = name;
+    const t = options.temperature ?? 2;
+    if (!(t > 0)) throw new ZsclError(`distillation temperature must be > 0, got ${t}`, 'E_CONFIG');
+  }
+
+  beforeRun(run: RunContext): void {
+    this.run = run;
+  }
+
+  async beforeTask(task: TaskContext): Promise<void> {
+    const choice = this.options.teacher ?? 'initial';
+    if (this.ownsTeacher) this.teacher?.dispose();
+    this.ownsTeacher = choice === 'task_start';
+    if (choice === 'initial') this.teacher = task.initial;
+    else if (choice === 'task_start') {
+      this.teacher = await task.student.cloneAsync();
+      this.teacher.freeze('visual', 'text', 'logit_scale').eval();
+    } else this.teacher = choice;
+    this.tokens = this.options.texts(task);
+    this.stream = this.options.images(task);
+    await this.ensureTextFeatures(this.teacher, this.tokens);
+  }
+
+  // Teacher text features never change for a fixed teacher and texts: computed once, reused.
+  private async ensureTextFeatures(teacher: ClipModel, tokens: Tensor): Promise<void> {
+    if (this.textFeatures && this.textKey?.teacher === teacher && this.textKey.tokens === tokens) return;
+    this.textFeatures?.dispose();
+    const size = this.options.textBatch ?? 256;
+    const parts: Tensor[] = [];
+    for (let i = 0; i < tokens.shape[0]; i += size) {
+      const rows = tokens.slice(0, i, i + size);
+      parts.push(await noGrad(() => teacher.encodeTextAsync(rows)));
+      rows.dispose();
+    }
+    this.textFeatures = keep(noGrad(() => cat(parts, 0).normalize()));
+    for (const p of parts) p.dispose();
+    this.textKey = { teacher, tokens };
+  }
+
+  async studentImages(_step: StepContext): Promise<Tensor> {
+    if (!this.stream) throw new ZsclError('distillation: no reference images for this task', 'E_CONFIG');
+    this.current = await this.stream.next();
+    return this.current;
+  }
+
+  async lossTerms(step: StepContext): Promise<LossTerm[]> {
+    const teacher = this.teacher!;
+    const r = this.current!;
+    const s = step.logitScale;
+    const T = this.options.temperature ?? 2;
+    const h = step.studentFeatures(this)!.normalize();
+    const g = (await noGrad(() => teacher.encodeImageAsync(r))).normalize();
+    const u = this.options.studentText ? step.student.encodeText(this.tokens!).normalize() : this.textFeatures!;
+    const studentLogits = h.mul(s).matmul(u.T);
+    const teacherLogits = noGrad(() => g.mul(s).matmul(this.textFeatures!.T));
+    const terms: LossTerm[] = [];
+    const wImg = this.options.imageWeight ?? 1;
+    const wTxt = this.options.textWeight ?? 1;
+    if (wImg !== 0) terms.push({ name: 'distill_img', value: distillation(teacherLogits, studentLogits, T), weight: wImg });
+    if (wTxt !== 0) terms.push({ name: 'distill_txt', value: distillation(teacherLogits.T, studentLogits.T, T), weight: wTxt });
+    const wMse = this.options.featureMseWeight ?? 0;
+    if (wMse !== 0) terms.push({ name: 'feature_mse', value: F.mseLoss(g, h), weight: wMse });
+    return terms;
+  }
+
+  afterTask(): void {
+    if (this.ownsTeacher) {
+      this.teacher?.dispose();
+      this.teacher = undefined;
+      this.ownsTeacher = false;
+    }
+  }
+
+  dispose(): void {
+    this.afterTask();
+    this.textFeatures?.dispose();
+    this.textFeatures = undefined;
+    void this.run;
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * WiSE-FT between tasks: after each task, θ ← α·θ_finetuned + (1 − α)·θ_task_start
+ * (reference `--wise_merge --wise_ft_alpha 0.8`).
+ */
+import { ZsclError } from '../../errors';
+import { noGrad } from '../../tensor/autograd';
+import type { Tensor } from '../../tensor/tensor';
+import { interpolate } from '../param-ops';
+import type { Plugin, PluginState, TaskContext } from '../plugin';
+
+export class WiseFtPlugin implements Plugin {
+  readonly name = 'wise-ft';
+  private start: Tensor[] = [];
+
+  constructor(readonly alpha = 0.8) {
+    if (!(alpha >= 0 && alpha <= 1)) throw new ZsclError(`WiSE-FT alpha must be in [0, 1], got ${alpha}`, 'E_CONFIG');
+  }
+
+  beforeTask(task: TaskContext): void {
+    this.release();
+    this.start = noGrad(() => [...task.student.namedParameters().values()].map((p) => p.detach().clone()));
+  }
+
+  afterTask(task: TaskContext): void {
+    const params = [...task.student.namedParameters().values()];
+    interpolate(params, this.start, params, this.alpha);
+    this.release();
+  }
+
+  saveState(): PluginState {
+    return { tensors: Object.fromEntries(this.start.map((t, i) => [String(i), t])) };
+  }
+
+  loadState(state: PluginState): void {
+    const saved = state.tensors ?? {};
+    noGrad(() => this.start.forEach((t, i) => saved[String(i)] && t.copy_(saved[String(i)])));
+  }
+
+  dispose(): void {
+    this.release();
+  }
+
+  private release(): void {
+    for (const t of this.start) t.dispose();
+    this.start = [];
+  }
+}

@@ -1,0 +1,38 @@
+/** What the trainer consumes: a task's prompts, its batches, and its step budget. */
+import type { Tensor } from '../tensor/tensor';
+
+/** One training batch: normalised images [B, 3, R, R] and int64 labels [B] (0…C−1 of this task). */
+export interface Batch {
+  images: Tensor;
+  labels: Tensor;
+}
+
+/** An endless, resumable supply of batches. `next()` returns tensors the trainer disposes. */
+export interface BatchStream {
+  next(): Promise<Batch>;
+  /** JSON position for exact resume; `restore(state())` continues the identical sequence. */
+  state?(): unknown;
+  restore?(state: unknown): void;
+}
+
+/** An endless, resumable supply of image batches [B, 3, R, R] (reference images). */
+export interface ImageStream {
+  next(): Promise<Tensor>;
+  state?(): unknown;
+  restore?(state: unknown): void;
+}
+
+export interface TrainingTask {
+  name: string;
+  classNames: string[];
+  /** Token rows [C, L] of the training prompt of each class (templates[0]); owned by the task. */
+  classTokens: Tensor;
+  /** Current-task training batches. */
+  batches: BatchStream;
+  /** The loop runs it = 0…iterations inclusive, as the reference (iterations + 1 steps). */
+  iterations: number;
+  /** Base learning rate of this task (the reference uses per-dataset rates). */
+  lr: number;
+  /** Warm-up iterations of the cosine schedule (reference: 100 MTIL, 30 CIL). */
+  warmup: number;
+}

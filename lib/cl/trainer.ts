@@ -1,0 +1,216 @@
+/**
+ * ContinualTrainer: runs tasks in sequence. Per step: current-task loss (label-smoothed CE over
+ * the task's class prompts), plugin loss terms, backward, optimizer step, then plugin updates.
+ * Heavy work (forward passes, backward, optimizer step) runs on worker threads, so the calling
+ * process's event loop stays responsive.
+ */
+import type { ClipModel } from '../clip/model';
+import { ZsclError } from '../errors';
+import * as F from '../tensor/functional';
+import { noGrad } from '../tensor/autograd';
+import { cat } from '../tensor/create';
+import { tidyAsync } from '../tensor/scope';
+import type { Tensor } from '../tensor/tensor';
+import { clipLogits } from './losses';
+import type { OptimizerOptions } from './optimizer';
+import { Optimizer } from './optimizer';
+import type { LossTerm, Plugin, RunContext, StepContext, TaskContext } from './plugin';
+import { cosineWithWarmup } from './schedule';
+import type { Batch, TrainingTask } from './task';
+
+/** Which parameters train (`logit_scale` never does, as in the reference). */
+export type TrainMode = 'whole' | 'image' | 'text';
+
+/** What happens when the loss is NaN or ±Inf. */
+export type NonFinitePolicy = 'stop' | 'skip';
+
+export interface TrainerOptions {
+  plugins?: Plugin[];
+  trainMode?: TrainMode;
+  /** Label smoothing of the current-task CE (reference 0.2). */
+  labelSmoothing?: number;
+  /** AdamW by default with the reference's weight decay 0; lr comes from each task. */
+  optimizer?: Omit<OptimizerOptions, 'lr'>;
+  nonFinite?: NonFinitePolicy;
+  /** Aborting stops the run before the next step with an E_CANCELLED error. */
+  signal?: AbortSignal;
+}
+
+/** Reported after each step. */
+export interface StepEvent {
+  task: string;
+  taskIndex: number;
+  it: number;
+  iterations: number;
+  lr: number;
+  loss: number;
+  /** Unweighted terms by name (ce, l2, distill_img, …) and plugin trace values. */
+  trace: Record<string, number | boolean>;
+  skipped: boolean;
+}
+
+/** Where a task (re)starts: for resume, the optimizer and plugin states are restored first. */
+export interface TaskStart {
+  it: number;
+  restore?: (task: TaskContext, optimizer: Optimizer) => void;
+}
+
+export class ContinualTrainer {
+  readonly plugins: Plugin[];
+  private readonly stepListeners = new Set<(event: StepEvent) => void>();
+  private readonly options: TrainerOptions;
+  private run: RunContext | undefined;
+
+  /** @param student the model to train (modified in place). */
+  constructor(
+    readonly student: ClipModel,
+    options: TrainerOptions = {},
+  ) {
+    this.options = options;
+    this.plugins = options.plugins ?? [];
+    const names = new Set<string>();
+    for (const p of this.plugins) {
+      if (names.has(p.name)) throw new ZsclError(`two plugins are named '${p.name}'`, 'E_CONFIG');
+      names.add(p.name);
+    }
+  }
+
+  /** Calls `listener` after every step (sync; keep it cheap). Returns a function that removes it. */
+  onStep(listener: (event: StepEvent) => void): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
+  }
+
+  /** The run context (creates the frozen initial copy on first use). Async. */
+  async begin(initial?: ClipModel): Promise<RunContext> {
+    if (this.run) return this.run;
+    const frozen = initial ?? (await this.student.cloneAsync());
+    frozen.freeze('visual', 'text', 'logit_scale').eval();
+    this.run = { student: this.student, initial: frozen, logitScale: this.student.logitScale };
+    for (const p of this.plugins) await p.beforeRun?.(this.run);
+    return this.run;
+  }
+
+  /**
+   * Trains one task: it = start…iterations with a fresh optimizer and schedule. Async.
+   * @throws ZsclError E_CANCELLED when aborted, E_NONFINITE on a NaN/Inf loss under 'stop'.
+   */
+  async trainTask(task: TrainingTask, taskIndex: number, start: TaskStart = { it: 0 }): Promise<void> {
+    const run = await this.begin();
+    const trainable = this.selectTrainable();
+    const ctx: TaskContext = { ...run, task, taskIndex, trainable };
+    const optimizer = new Optimizer([...trainable.values()], { kind: 'adamw', weightDecay: 0, ...this.options.optimizer });
+    try {
+      for (const p of this.plugins) await p.beforeTask?.(ctx);
+      start.restore?.(ctx, optimizer);
+      const schedule = cosineWithWarmup(task.lr, task.warmup, task.iterations);
+      for (let it = start.it; it <= task.iterations; it++) {
+        if (this.options.signal?.aborted) throw new ZsclError('training was cancelled', 'E_CANCELLED');
+        await this.step(ctx, optimizer, it, schedule(it));
+        await this.afterStepHook?.(ctx, optimizer, it);
+      }
+      for (const p of this.plugins) await p.afterTask?.(ctx);
+    } finally {
+      optimizer.dispose();
+    }
+  }
+
+  /** @internal called after each step with the live optimizer (checkpointing). */
+  afterStepHook?: (task: TaskContext, optimizer: Optimizer, it: number) => Promise<void> | void;
+
+  /** Frees the initial copy and plugin resources. */
+  async end(): Promise<void> {
+    if (!this.run) return;
+    for (const p of this.plugins) await p.afterRun?.(this.run);
+    for (const p of this.plugins) p.dispose?.();
+    this.run.initial.dispose();
+    this.run = undefined;
+  }
+
+  private selectTrainable(): Map<string, Tensor> {
+    const mode = this.options.trainMode ?? 'whole';
+    const out = new Map<string, Tensor>();
+    for (const [name, p] of this.student.namedParameters()) {
+      const visual = name.startsWith('visual.');
+      const train = name !== 'logit_scale' && (mode === 'whole' || (mode === 'image' ? visual : !visual));
+      p.requiresGrad = train;
+      if (train) out.set(name, p);
+    }
+    return out;
+  }
+
+  private async step(ctx: TaskContext, optimizer: Optimizer, it: number, lr: number): Promise<void> {
+    await tidyAsync(async () => {
+      const batch: Batch = await ctx.task.batches.next();
+      const trace: Record<string, number | boolean> = {};
+      const extra = new Map<Plugin, { start: number; length: number }>();
+      let features: Tensor | undefined;
+      const step: StepContext = {
+        ...ctx,
+        it,
+        lr,
+        batch,
+        trace,
+        studentFeatures: (plugin) => {
+          const slot = extra.get(plugin);
+          return slot && features ? features.slice(0, slot.start, slot.start + slot.length) : undefined;
+        },
+      };
+      optimizer.zeroGrad();
+      // One student image forward over the task batch and every plugin's images (CLIP has no
+      // batch-coupled layers, so this equals separate forwards).
+      const images = [batch.images];
+      let offset = batch.images.shape[0];
+      for (const p of this.plugins) {
+        const more = await p.studentImages?.(step);
+        if (!more) continue;
+        extra.set(p, { start: offset, length: more.shape[0] });
+        offset += more.shape[0];
+        images.push(more);
+      }
+      features = await this.student.encodeImageAsync(images.length === 1 ? batch.images : cat(images, 0));
+      const taskFeatures = features.slice(0, 0, batch.images.shape[0]);
+      const textFeatures = await this.student.encodeTextAsync(ctx.task.classTokens);
+      const logits = clipLogits(taskFeatures, textFeatures, ctx.logitScale);
+      const ce = F.crossEntropy(logits, batch.labels, { labelSmoothing: this.options.labelSmoothing ?? 0.2 });
+      const terms: LossTerm[] = [{ name: 'ce', value: ce, weight: 1 }];
+      for (const p of this.plugins) terms.push(...((await p.lossTerms?.(step)) ?? []));
+      let loss = terms[0].value;
+      for (const term of terms.slice(1)) loss = loss.add(term.weight === 1 ? term.value : term.value.mul(term.weight));
+      const values = noGrad(() => terms.map((t) => t.value.item()));
+      terms.forEach((t, i) => (trace[t.name] = values[i]));
+      const lossValue = loss.item();
+      trace.loss = lossValue;
+      const finite = Number.isFinite(lossValue);
+      if (!finite && (this.options.nonFinite ?? 'stop') === 'stop') {
+        throw new ZsclError(
+          `non-finite loss ${lossValue} at task ${ctx.taskIndex} (${ctx.task.name}) iteration ${it}: ` +
+            Object.entries(trace)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ') +
+            '. Lower the learning rate, or set nonFinite: "skip".',
+          'E_NONFINITE',
+        );
+      }
+      if (finite) {
+        await loss.backwardAsync();
+        for (const p of this.plugins) await p.afterBackward?.(step);
+        await optimizer.stepAsync(lr);
+      }
+      for (const p of this.plugins) await p.afterStep?.(step);
+      const event: StepEvent = {
+        task: ctx.task.name,
+        taskIndex: ctx.taskIndex,
+        it,
+        iterations: ctx.task.iterations,
+        lr,
+        loss: lossValue,
+        trace,
+        skipped: !finite,
+      };
+      for (const listener of this.stepListeners) listener(event);
+      batch.images.dispose();
+      batch.labels.dispose();
+    });
+  }
+}
