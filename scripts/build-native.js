@@ -2,26 +2,17 @@
 'use strict';
 // Builds the native addon with cmake-js against the libtorch that scripts/libtorch.js finds,
 // installing Debian's libtorch-dev first when none is found and we may (root on Debian/Ubuntu).
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { findLibtorch, isDebianLike, APT_PACKAGES, APT_COMMAND } = require('./libtorch');
+const { findLibtorch } = require('./libtorch');
+const { ensurePackages, isDebianLike, aptCommand } = require('./system-packages');
 
 const root = path.resolve(__dirname, '..');
 
 function fail(lines) {
   console.error(['', 'zscl: cannot build the native addon.', ...lines, ''].join('\n'));
   process.exit(1);
-}
-
-function installWithApt() {
-  console.log(`zscl: no libtorch found; installing ${APT_PACKAGES.join(', ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const update = spawnSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-  const install = spawnSync('apt-get', ['install', '-y', '-q', ...APT_PACKAGES], { stdio: 'inherit', env });
-  if (update.status !== 0 || install.status !== 0) {
-    fail([`apt-get could not install ${APT_PACKAGES.join(' ')}.`, `Try: ${APT_COMMAND}`]);
-  }
 }
 
 function locate() {
@@ -32,17 +23,14 @@ function locate() {
     fail([error.message]);
   }
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isDebianLike() && isRoot) {
-    installWithApt();
-    found = findLibtorch();
-    if (found) return found;
-  }
+  ensurePackages(['libtorch-dev', 'libopenblas0-openmp']);
+  found = findLibtorch();
+  if (found) return found;
   fail([
     'Looked for libtorch in: $LIBTORCH, $Torch_DIR, a Python torch (python3 -c "import torch"),',
     "and Debian's libtorch-dev (/usr/lib/<arch>/cmake/Torch). None was found.",
     isDebianLike()
-      ? `Fix: ${APT_COMMAND}   (then run: npm rebuild zscl)`
+      ? `Fix: ${aptCommand(['libtorch-dev', 'libopenblas0-openmp'])}   (then run: npm rebuild zscl)`
       : 'Fix: download libtorch from pytorch.org, unzip it, and set LIBTORCH=/path/to/libtorch',
   ]);
 }
@@ -69,4 +57,3 @@ fs.writeFileSync(
   path.join(root, 'build', 'libtorch.json'),
   JSON.stringify({ ...torch, builtAt: new Date().toISOString() }, null, 2) + '\n',
 );
-void execFileSync;

@@ -68,16 +68,4 @@ function findLibtorch(env = process.env) {
   return fromEnvironment(env) || fromPython(env) || fromDebian();
 }
 
-function isDebianLike() {
-  try {
-    const release = fs.readFileSync('/etc/os-release', 'utf8');
-    return /^(ID|ID_LIKE)=.*(debian|ubuntu)/m.test(release);
-  } catch {
-    return false;
-  }
-}
-
-const APT_PACKAGES = ['libtorch-dev', 'libopenblas0-openmp'];
-const APT_COMMAND = `sudo apt-get install -y ${APT_PACKAGES.join(' ')}`;
-
-module.exports = { findLibtorch, isDebianLike, APT_PACKAGES, APT_COMMAND };
+module.exports = { findLibtorch };
