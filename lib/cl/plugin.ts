@@ -4,6 +4,7 @@
  * plugin order.
  */
 import type { ClipModel } from '../clip/model';
+import type { ProcessGroup } from '../dist/process-group';
 import type { Tensor } from '../tensor/tensor';
 import type { Batch, TrainingTask } from './task';
 
@@ -15,6 +16,11 @@ export interface RunContext {
   readonly initial: ClipModel;
   /** exp(logit_scale) of the student (frozen, so constant). */
   readonly logitScale: number;
+  /**
+   * Data-parallel runs only: this process's group. `batch` is then this rank's shard; plugins
+   * whose loss couples the samples of a batch gather over it (see DistillationPlugin).
+   */
+  readonly group?: ProcessGroup;
 }
 
 /** What holds during one task. */
@@ -37,6 +43,7 @@ export interface StepContext extends TaskContext {
   /** Iteration within the task, 0…iterations. */
   readonly it: number;
   readonly lr: number;
+  /** The task batch (in data-parallel runs, this rank's shard of the global batch). */
   readonly batch: Batch;
   /** Student image features (not normalised) of the images a plugin asked for in `studentImages`. */
   studentFeatures(plugin: Plugin): Tensor | undefined;

@@ -36,3 +36,10 @@ export interface TrainingTask {
   /** Warm-up iterations of the cosine schedule (reference: 100 MTIL, 30 CIL). */
   warmup: number;
 }
+
+/** Indexed examples of a task under the val transform (iCaRL reads them for herding and replay). */
+export interface ExampleSource {
+  readonly length: number;
+  /** Images [n, 3, R, R] and labels [n] of the given indices. */
+  load(indices: number[]): Promise<Batch>;
+}

@@ -5,6 +5,7 @@
  * process's event loop stays responsive.
  */
 import type { ClipModel } from '../clip/model';
+import type { ProcessGroup } from '../dist/process-group';
 import { ZsclError } from '../errors';
 import * as F from '../tensor/functional';
 import { noGrad } from '../tensor/autograd';
@@ -34,6 +35,12 @@ export interface TrainerOptions {
   nonFinite?: NonFinitePolicy;
   /** Aborting stops the run before the next step with an E_CANCELLED error. */
   signal?: AbortSignal;
+  /**
+   * Data-parallel training over this group: rank 0's initial weights are broadcast, each rank
+   * trains on its equal shard of every global batch, gradients are averaged over ranks before
+   * the optimizer step, and reported losses are the global ones (the same on every rank).
+   */
+  dataParallel?: ProcessGroup;
 }
 
 /** Reported after each step. */
@@ -84,9 +91,12 @@ export class ContinualTrainer {
   /** The run context (creates the frozen initial copy on first use). Async. */
   async begin(initial?: ClipModel): Promise<RunContext> {
     if (this.run) return this.run;
+    const group = this.options.dataParallel;
+    // Every rank starts from rank 0's weights, so replicas stay identical step after step.
+    if (group) await group.broadcast([...this.student.namedParameters().values(), ...(initial ? initial.namedParameters().values() : [])]);
     const frozen = initial ?? (await this.student.cloneAsync());
     frozen.freeze('visual', 'text', 'logit_scale').eval();
-    this.run = { student: this.student, initial: frozen, logitScale: this.student.logitScale };
+    this.run = { student: this.student, initial: frozen, logitScale: this.student.logitScale, group };
     for (const p of this.plugins) await p.beforeRun?.(this.run);
     return this.run;
   }
@@ -141,7 +151,9 @@ export class ContinualTrainer {
 
   private async step(ctx: TaskContext, optimizer: Optimizer, it: number, lr: number): Promise<void> {
     await tidyAsync(async () => {
-      const batch: Batch = await ctx.task.batches.next();
+      const group = this.options.dataParallel;
+      const globalBatch: Batch = await ctx.task.batches.next();
+      const batch: Batch = group ? { images: group.shard(globalBatch.images), labels: group.shard(globalBatch.labels) } : globalBatch;
       const trace: Record<string, number | boolean> = {};
       const extra = new Map<Plugin, { start: number; length: number }>();
       let features: Tensor | undefined;
@@ -177,9 +189,12 @@ export class ContinualTrainer {
       for (const p of this.plugins) terms.push(...((await p.lossTerms?.(step)) ?? []));
       let loss = terms[0].value;
       for (const term of terms.slice(1)) loss = loss.add(term.weight === 1 ? term.value : term.value.mul(term.weight));
-      const values = noGrad(() => terms.map((t) => t.value.item()));
+      let values = noGrad(() => [...terms.map((t) => t.value.item()), loss.item()]);
+      // Mean over ranks: the per-rank CE means of equal shards average to the global CE; the
+      // other terms are already the same on every rank. All ranks then agree on finiteness.
+      if (group) values = await group.allReduceNumbers(values, 'mean');
       terms.forEach((t, i) => (trace[t.name] = values[i]));
-      const lossValue = loss.item();
+      const lossValue = values[terms.length];
       trace.loss = lossValue;
       const finite = Number.isFinite(lossValue);
       if (!finite && (this.options.nonFinite ?? 'stop') === 'stop') {
@@ -194,6 +209,7 @@ export class ContinualTrainer {
       }
       if (finite) {
         await loss.backwardAsync();
+        if (group) await group.allReduceGradients([...ctx.trainable.values()]);
         for (const p of this.plugins) await p.afterBackward?.(step);
         await optimizer.stepAsync(lr);
       }
@@ -209,8 +225,7 @@ export class ContinualTrainer {
         skipped: !finite,
       };
       for (const listener of this.stepListeners) listener(event);
-      batch.images.dispose();
-      batch.labels.dispose();
+      for (const t of new Set([batch.images, batch.labels, globalBatch.images, globalBatch.labels])) t.dispose();
     });
   }
 }

@@ -8,6 +8,10 @@
  *                                          as the reference does: only the image tower is pulled)
  *   distill_img = D(Lt, Ls), distill_txt = D(Ltᵀ, Lsᵀ), D = T²·soft-target CE.
  * `studentText: true` offers the paper-literal variant with the student's text features.
+ *
+ * Data-parallel: each rank encodes its shard of the reference batch, then gathers h (with
+ * autograd) and g from all ranks, so every rank computes the loss of the whole batch — the
+ * text→image softmax runs over all reference images, as in one process.
  */
 import type { ClipModel } from '../../clip/model';
 import { ZsclError } from '../../errors';
@@ -17,7 +21,7 @@ import { keep } from '../../tensor/scope';
 import * as F from '../../tensor/functional';
 import type { Tensor } from '../../tensor/tensor';
 import { distillation } from '../losses';
-import type { LossTerm, Plugin, RunContext, StepContext, TaskContext } from '../plugin';
+import type { LossTerm, Plugin, PluginState, RunContext, StepContext, TaskContext } from '../plugin';
 import type { ImageStream } from '../task';
 
 /** Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), or a given one. */
@@ -94,9 +98,10 @@ export class DistillationPlugin implements Plugin {
     this.textKey = { teacher, tokens };
   }
 
-  async studentImages(_step: StepContext): Promise<Tensor> {
+  async studentImages(step: StepContext): Promise<Tensor> {
     if (!this.stream) throw new ZsclError('distillation: no reference images for this task', 'E_CONFIG');
-    this.current = await this.stream.next();
+    const batch = await this.stream.next();
+    this.current = step.group ? step.group.shard(batch, 'reference batch') : batch;
     return this.current;
   }
 
@@ -105,8 +110,14 @@ export class DistillationPlugin implements Plugin {
     const r = this.current!;
     const s = step.logitScale;
     const T = this.options.temperature ?? 2;
-    const h = step.studentFeatures(this)!.normalize();
-    const g = (await noGrad(() => teacher.encodeImageAsync(r))).normalize();
+    let h = step.studentFeatures(this)!.normalize();
+    let g = (await noGrad(() => teacher.encodeImageAsync(r))).normalize();
+    if (step.group) {
+      // Every rank computes the full-batch loss; the gather's backward sums h's gradient over
+      // ranks, so after gradient averaging each reference image counts once.
+      h = await step.group.allGatherWithGrad(h);
+      g = await step.group.allGather(g);
+    }
     const u = this.options.studentText ? step.student.encodeText(this.tokens!).normalize() : this.textFeatures!;
     const studentLogits = h.mul(s).matmul(u.T);
     const teacherLogits = noGrad(() => g.mul(s).matmul(this.textFeatures!.T));
@@ -118,6 +129,16 @@ export class DistillationPlugin implements Plugin {
     const wMse = this.options.featureMseWeight ?? 0;
     if (wMse !== 0) terms.push({ name: 'feature_mse', value: F.mseLoss(g, h), weight: wMse });
     return terms;
+  }
+
+  /** The reference-image stream's position (for exact resume); the teacher is rebuilt from the task start. */
+  saveState(): PluginState {
+    return { json: { stream: this.stream?.state?.() ?? null } };
+  }
+
+  loadState(state: PluginState): void {
+    const json = state.json as { stream: unknown } | null;
+    if (json?.stream != null) this.stream?.restore?.(json.stream);
   }
 
   afterTask(): void {

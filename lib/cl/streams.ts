@@ -1,0 +1,56 @@
+/**
+ * Endless, resumable streams over epoch-based data loaders: a new epoch starts when one ends
+ * (the reference restarts its iterator the same way), and `state()` is the position of the next
+ * batch to be consumed, so `restore(state())` continues the identical sequence.
+ */
+import type { Batch as LoaderBatch, DataLoader, LoaderState } from '../data/loader';
+import { ZsclError } from '../errors';
+import type { Tensor } from '../tensor/tensor';
+import type { Batch, BatchStream, ImageStream } from './task';
+
+/** Labelled batches from a loader, epoch after epoch. */
+export class LoaderStream implements BatchStream {
+  private iterator: AsyncIterator<LoaderBatch> | undefined;
+
+  constructor(readonly loader: DataLoader) {}
+
+  async nextBatch(): Promise<Batch> {
+    for (let emptyEpochs = 0; emptyEpochs < 2; ) {
+      this.iterator ??= this.loader[Symbol.asyncIterator]();
+      const result = await this.iterator.next();
+      if (!result.done) return { images: result.value.images, labels: result.value.labels };
+      this.iterator = undefined;
+      emptyEpochs++;
+    }
+    throw new ZsclError('data stream: the loader yields no batches (empty dataset, or every image was skipped)', 'E_CONFIG');
+  }
+
+  next(): Promise<Batch> {
+    return this.nextBatch();
+  }
+
+  state(): LoaderState {
+    return this.loader.state();
+  }
+
+  restore(state: unknown): void {
+    if (this.iterator) {
+      void this.iterator.return?.();
+      this.iterator = undefined;
+    }
+    this.loader.restore(state as LoaderState);
+  }
+}
+
+/** Images only (labels dropped), e.g. unlabeled reference images. */
+export function imagesOf(stream: LoaderStream): ImageStream {
+  return {
+    next: async (): Promise<Tensor> => {
+      const batch = await stream.nextBatch();
+      batch.labels.dispose();
+      return batch.images;
+    },
+    state: () => stream.state(),
+    restore: (state) => stream.restore(state),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Contrastive pretraining of the demo's small CLIP on the rendered, captioned world (CLIP's
+ * symmetric InfoNCE, learnable temperature, byte-level tokens). Seeded end to end: the same seed,
+ * config and thread count give the same model.
+ */
+import type { ClipConfig } from '../clip/config';
+import { ClipModel } from '../clip/model';
+import { ByteLevelTokenizer, tokenizeToTensor } from '../clip/tokenizer';
+import { ZsclError } from '../errors';
+import { arange, tensor } from '../tensor/create';
+import * as F from '../tensor/functional';
+import { noGrad } from '../tensor/autograd';
+import { tidyAsync } from '../tensor/scope';
+import { Optimizer } from '../cl/optimizer';
+import { cosineWithWarmup } from '../cl/schedule';
+import { createCaptionedWorld, Rng } from './world';
+
+export interface PretrainOptions {
+  config: ClipConfig;
+  seed: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmup: number;
+  weightDecay: number;
+  /** Called every `logEvery` steps. */
+  onProgress?: (p: { step: number; steps: number; loss: number; logitScale: number; seconds: number }) => void;
+  logEvery?: number;
+}
+
+/** The tokenizer of the demo models: UTF-8 bytes, pad 0, SOT/EOT at the top of the vocabulary. */
+export function demoTokenizer(config: Pick<ClipConfig, 'vocabSize' | 'contextLength'>): ByteLevelTokenizer {
+  return new ByteLevelTokenizer({ vocabSize: config.vocabSize, contextLength: config.contextLength });
+}
+
+/**
+ * Trains a new model from `seed` on the world's captioned images. Async (forward/backward and the
+ * optimizer run on worker threads).
+ */
+export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipModel> {
+  if (!Number.isInteger(options.steps) || options.steps < 1) throw new ZsclError(`pretrain: steps must be ≥ 1, got ${options.steps}`, 'E_ARG');
+  const model = ClipModel.create(options.config, { seed: options.seed });
+  const tokenizer = demoTokenizer(options.config);
+  const world = createCaptionedWorld({ size: options.config.imageResolution });
+  const rng = Rng.fromSeed(options.seed);
+  // CLIP trains the temperature too; decay applies to weights, not gains/biases/embeddings (as open_clip).
+  const decay: ReturnType<ClipModel['parameter']>[] = [];
+  const noDecay: ReturnType<ClipModel['parameter']>[] = [];
+  for (const [name, p] of model.namedParameters()) {
+    p.requiresGrad = true;
+    (p.rank >= 2 && !name.includes('embedding') ? decay : noDecay).push(p);
+  }
+  const opts = { kind: 'adamw' as const, beta1: 0.9, beta2: 0.98, eps: 1e-6 };
+  const decayed = new Optimizer(decay, { ...opts, weightDecay: options.weightDecay });
+  const plain = new Optimizer(noDecay, { ...opts, weightDecay: 0 });
+  const schedule = cosineWithWarmup(options.lr, options.warmup, options.steps);
+  const logitScale = model.parameter('logit_scale');
+  const maxScale = Math.log(100);
+  const started = performance.now();
+  try {
+    for (let step = 0; step < options.steps; step++) {
+      const batch = world.batch(rng, options.batchSize);
+      const loss = await tidyAsync(async () => {
+        const images = tensor(batch.images, { shape: [...batch.shape] });
+        const tokens = tokenizeToTensor(tokenizer, batch.captions, { truncate: 'eot' });
+        decayed.zeroGrad();
+        plain.zeroGrad();
+        const img = (await model.encodeImageAsync(images)).normalize();
+        const txt = (await model.encodeTextAsync(tokens)).normalize();
+        const logits = img.matmul(txt.T).mul(logitScale.exp());
+        const labels = arange(options.batchSize);
+        const total = F.crossEntropy(logits, labels).add(F.crossEntropy(logits.T, labels)).div(2);
+        await total.backwardAsync();
+        const lr = schedule(step);
+        await decayed.stepAsync(lr);
+        await plain.stepAsync(lr);
+        noGrad(() => logitScale.copy_(logitScale.clamp(0, maxScale)));
+        return total.item();
+      });
+      if (options.onProgress && (step % (options.logEvery ?? 25) === 0 || step === options.steps - 1)) {
+        options.onProgress({ step, steps: options.steps, loss, logitScale: Math.exp(logitScale.item()), seconds: (performance.now() - started) / 1000 });
+      }
+    }
+  } finally {
+    decayed.dispose();
+    plain.dispose();
+  }
+  return model;
+}
