@@ -93,3 +93,4 @@ export {
 } from './clip/config';
 export { loadClip, saveClip, readCheckpoint, fromHuggingFaceKeys, fromOpenAiKeys, type LoadClipOptions } from './clip/checkpoint';
 export { ZeroShotClassifier, fillTemplate, type PromptTemplate, type TokenizeFn } from './clip/zero-shot';
+export * as data from './data';

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ZsclError } from '../errors';
 import { registerInfo } from './info';
 import { registerMetrics } from './metrics';
+import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
 import { registerTokenize } from './tokenize';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerMetrics(program);
+  registerPreprocess(program);
   registerReport(program);
   registerTokenize(program);
   return program;

@@ -1,0 +1,89 @@
+/**
+ * Image folders, as torchvision's `ImageFolder` reads them: one sub-folder per class (sorted
+ * names give the labels), every image file below it (any depth, following links), in the order of
+ * `sorted(os.walk())` and `sorted(files)`, filtered by extension. The same order as the reference
+ * means the same sample indices, hence the same seeded splits.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ZsclError } from '../errors';
+import type { Sample } from './dataset';
+import { ListDataset } from './dataset';
+import { comparePython, isDirectoryEntry, listSorted, requirePath } from './layout';
+
+/** torchvision's IMG_EXTENSIONS (GIF and AVIF are not among them; pass `extensions` to add them). */
+export const IMAGE_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'];
+
+/** Options of {@link imageFolder} and {@link listImages}. */
+export interface ImageFolderOptions {
+  /** File name endings that count as images, matched case-insensitively (default {@link IMAGE_EXTENSIONS}). */
+  extensions?: readonly string[];
+  /** Accept class folders without images (torchvision refuses them; default false). */
+  allowEmptyClasses?: boolean;
+  templates?: readonly string[];
+}
+
+/**
+ * A dataset of `root/<class>/…/<image>`. Sync (scans the folders once).
+ * @throws ZsclError E_IO showing the expected layout when `root` is missing or has no class
+ *   folders; E_FORMAT naming the classes without images (unless allowEmptyClasses).
+ */
+export function imageFolder(root: string, options: ImageFolderOptions = {}): ListDataset {
+  const layout = ['<class name>/<image>.jpg   (one folder per class; any depth below it)', '<class name>/…'];
+  requirePath('imageFolder', root, root, layout);
+  const classNames = listSorted(root)
+    .filter((entry) => isDirectoryEntry(root, entry))
+    .map((entry) => entry.name);
+  if (classNames.length === 0) throw new ZsclError(`imageFolder: ${root} has no class folders. Expected this layout under it:\n${layout.map((l) => `  ${l}`).join('\n')}`, 'E_IO');
+  const samples: Sample[] = [];
+  const empty: string[] = [];
+  classNames.forEach((className, label) => {
+    const files = listImages(path.join(root, className), options).files;
+    if (files.length === 0) empty.push(className);
+    for (const file of files) samples.push({ image: file, label, name: file });
+  });
+  if (empty.length > 0 && !options.allowEmptyClasses) {
+    throw new ZsclError(`imageFolder: no image files (${(options.extensions ?? IMAGE_EXTENSIONS).join(', ')}) in the class folders ${empty.map((c) => `'${c}'`).join(', ')} of ${root}`, 'E_FORMAT');
+  }
+  return new ListDataset(samples, { classNames, templates: options.templates });
+}
+
+/**
+ * Every image file under `dir` in torchvision's walk order. Sub-folders that cannot be listed are
+ * skipped and reported in `unreadable` rather than failing the scan. Sync.
+ * @throws ZsclError E_IO when `dir` itself cannot be listed.
+ */
+export function listImages(dir: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): { files: string[]; unreadable: string[] } {
+  const extensions = (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
+  const isImage = (name: string) => {
+    const lower = name.toLowerCase();
+    return extensions.some((e) => lower.endsWith(e));
+  };
+  // os.walk(followlinks=True) visits every folder; sorted() orders the visits by path string.
+  const folders: { dir: string; files: string[] }[] = [];
+  const unreadable: string[] = [];
+  const seen = new Set<string>();
+  const visit = (current: string, top: boolean) => {
+    let real: string;
+    let entries: fs.Dirent[];
+    try {
+      real = fs.realpathSync(current);
+      entries = listSorted(current);
+    } catch (error) {
+      if (top) throw new ZsclError(`cannot list ${current}: ${(error as Error).message}`, 'E_IO', { cause: error });
+      unreadable.push(current);
+      return;
+    }
+    if (seen.has(real)) return; // a link back up the tree
+    seen.add(real);
+    const files: string[] = [];
+    for (const entry of entries) {
+      if (isDirectoryEntry(current, entry)) visit(path.join(current, entry.name), false);
+      else if (isImage(entry.name)) files.push(path.join(current, entry.name));
+    }
+    folders.push({ dir: current, files });
+  };
+  visit(dir, true);
+  folders.sort((a, b) => comparePython(a.dir, b.dir));
+  return { files: folders.flatMap((f) => f.files), unreadable };
+}

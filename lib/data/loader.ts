@@ -1,0 +1,377 @@
+/**
+ * The batch loader: seeded shuffling, images decoded concurrently on sharp's threads while
+ * earlier batches are consumed, bounded memory, and a position that can be saved and restored.
+ *
+ * Decoding runs on libuv's threads (sharp), so the event loop keeps ticking; the main thread only
+ * normalises finished images into the batch buffer and resamples the rare enlargements (images
+ * smaller than the output size), a few milliseconds each.
+ *
+ * Everything random is keyed, never sequential: an epoch's order comes from the stream
+ * (seed, 'order', epoch) and a sample's training crop from (seed, 'crop', epoch, index). So the
+ * batches are the same whatever the prefetch depth, the number of workers or the order in which
+ * decodes finish, and resuming from a saved position continues the identical sequence.
+ */
+import { ZsclError, describeValue } from '../errors';
+import { tensor } from '../tensor/create';
+import type { Tensor } from '../tensor/tensor';
+import type { Dataset } from './dataset';
+import type { DecodeOptions, ImageSource } from './decode';
+import { preprocessInto } from './preprocess';
+import { SeededRandom } from './random';
+import type { ImageTransform } from './transform';
+import { clipEvalTransform } from './transform';
+
+/** What to do with an image that cannot be read or decoded. */
+export type BadSamplePolicy = 'error' | 'skip';
+
+/** Options of {@link DataLoader}. */
+export interface LoaderOptions extends Omit<DecodeOptions, 'name'> {
+  /** Images per batch. */
+  batchSize: number;
+  /** The image transform (default {@link clipEvalTransform}()). */
+  transform?: ImageTransform;
+  /** Reorder the samples every epoch (default false). */
+  shuffle?: boolean;
+  /** Seed of the order and of random crops (default 0). */
+  seed?: number;
+  /** Batches prepared ahead of the consumer, the one being consumed included (default 2). */
+  prefetch?: number;
+  /** Images decoded at the same time (default 4; sharp runs them on libuv's pool, 4 threads unless UV_THREADPOOL_SIZE says more). */
+  workers?: number;
+  /** Leave out a last batch smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** 'error' (default): a bad image rejects its batch with an error naming it. 'skip': it is left out of its batch and counted. */
+  onBadSample?: BadSamplePolicy;
+}
+
+/** An image left out of its batch. */
+export interface SkippedSample {
+  /** Index in the dataset. */
+  index: number;
+  name: string;
+  /** E_FORMAT (cannot decode) or E_IO (cannot read). */
+  code: string;
+  message: string;
+}
+
+/** One batch. The caller owns (and disposes) both tensors. */
+export interface Batch {
+  /** float32 [n, 3, size, size], normalised. */
+  images: Tensor;
+  /** int64 [n] (−1 for unlabeled samples). */
+  labels: Tensor;
+  /** Dataset index of each image. */
+  indices: number[];
+  /** Name (path) of each image. */
+  names: string[];
+  /** Samples of this batch that were skipped (onBadSample 'skip'). */
+  skipped: SkippedSample[];
+  epoch: number;
+  /** Position of the batch in its epoch. */
+  batch: number;
+}
+
+/** A loader position: where the next batch starts. Plain JSON. */
+export interface LoaderState {
+  version: 1;
+  epoch: number;
+  batch: number;
+  seed: number;
+  shuffle: boolean;
+  batchSize: number;
+  dropLast: boolean;
+  datasetLength: number;
+}
+
+interface BatchJob {
+  batch: number;
+  indices: number[];
+  images: ImageSource[];
+  names: string[];
+  labels: number[];
+  data: Float32Array;
+  failed: (SkippedSample | undefined)[];
+  started: number;
+  remaining: number;
+  error?: unknown;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+/**
+ * Loads a dataset in batches: `for await (const batch of loader) { … }` runs from the current
+ * position to the end of the current epoch, then the position moves to the next epoch.
+ */
+export class DataLoader implements AsyncIterable<Batch> {
+  readonly batchSize: number;
+  readonly transform: ImageTransform;
+  readonly shuffle: boolean;
+  readonly seed: number;
+  readonly prefetch: number;
+  readonly workers: number;
+  readonly dropLast: boolean;
+  readonly onBadSample: BadSamplePolicy;
+  private readonly decode: DecodeOptions;
+  private epochIndex = 0;
+  private batchIndex = 0;
+  private active = false;
+  private skippedTotal = 0;
+  /** Batch buffers whose contents were copied into tensors, for reuse (fresh 38 MB arrays cost page faults). */
+  private readonly spare: Float32Array[] = [];
+
+  /** @throws ZsclError E_ARG for a bad dataset or option. */
+  constructor(
+    readonly dataset: Dataset,
+    options: LoaderOptions,
+  ) {
+    if (!dataset || typeof dataset.sample !== 'function' || !Number.isSafeInteger(dataset.length) || dataset.length < 0) {
+      throw new ZsclError(`DataLoader: expected a dataset (length + sample()) but received ${describeValue(dataset)}`, 'E_ARG');
+    }
+    const positive = (name: string, value: unknown, fallback: number) => {
+      const v = value ?? fallback;
+      if (!Number.isSafeInteger(v) || (v as number) < 1) throw new ZsclError(`DataLoader: expected ${name} to be an integer >= 1 but received ${describeValue(value)}`, 'E_ARG');
+      return v as number;
+    };
+    this.batchSize = positive('batchSize', options?.batchSize, NaN);
+    this.prefetch = positive('prefetch', options.prefetch, 2);
+    this.workers = positive('workers', options.workers, 4);
+    this.seed = options.seed ?? 0;
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new ZsclError(`DataLoader: expected seed to be a non-negative integer but received ${describeValue(options.seed)}`, 'E_ARG');
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.onBadSample = options.onBadSample ?? 'error';
+    if (this.onBadSample !== 'error' && this.onBadSample !== 'skip') throw new ZsclError(`DataLoader: expected onBadSample 'error' or 'skip' but received ${describeValue(options.onBadSample)}`, 'E_ARG');
+    this.transform = options.transform ?? clipEvalTransform();
+    this.decode = { autoOrient: options.autoOrient, maxPixels: options.maxPixels };
+  }
+
+  /** Batches in one epoch. */
+  get batchesPerEpoch(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The epoch the next batch belongs to. */
+  get epoch(): number {
+    return this.epochIndex;
+  }
+
+  /** Images skipped so far (onBadSample 'skip'), over all epochs. */
+  get skippedCount(): number {
+    return this.skippedTotal;
+  }
+
+  /** The position of the next batch, to pass to {@link restore} later (in this or a new loader). Sync. */
+  state(): LoaderState {
+    return {
+      version: 1,
+      epoch: this.epochIndex,
+      batch: this.batchIndex,
+      seed: this.seed,
+      shuffle: this.shuffle,
+      batchSize: this.batchSize,
+      dropLast: this.dropLast,
+      datasetLength: this.dataset.length,
+    };
+  }
+
+  /**
+   * Moves to a saved position. The loader must have the same seed, shuffle, batch size, dropLast
+   * and dataset length, or the sequence would differ. Sync.
+   * @throws ZsclError E_ARG for a malformed state or one from a differently configured loader;
+   *   E_BUSY while an iteration is running.
+   */
+  restore(state: LoaderState): void {
+    if (this.active) throw new ZsclError('DataLoader.restore: an iteration is running; finish or break out of it first', 'E_BUSY');
+    if (!state || state.version !== 1 || !Number.isSafeInteger(state.epoch) || state.epoch < 0 || !Number.isSafeInteger(state.batch) || state.batch < 0) {
+      throw new ZsclError(`DataLoader.restore: not a loader state: ${JSON.stringify(state)}`, 'E_ARG');
+    }
+    const mine = this.state();
+    for (const key of ['seed', 'shuffle', 'batchSize', 'dropLast', 'datasetLength'] as const) {
+      if (state[key] !== mine[key]) throw new ZsclError(`DataLoader.restore: the state has ${key} ${String(state[key])} but this loader has ${String(mine[key])}`, 'E_ARG');
+    }
+    if (state.batch > this.batchesPerEpoch) throw new ZsclError(`DataLoader.restore: batch ${state.batch} is past the ${this.batchesPerEpoch} batches of an epoch`, 'E_ARG');
+    this.epochIndex = state.epoch;
+    this.batchIndex = state.batch;
+    if (this.batchIndex === this.batchesPerEpoch && this.batchIndex > 0) {
+      this.epochIndex++;
+      this.batchIndex = 0;
+    }
+  }
+
+  /** Dataset indices of an epoch, in order. Sync. */
+  epochOrder(epoch: number): number[] {
+    const n = this.dataset.length;
+    return this.shuffle ? new SeededRandom(this.seed, 'order', epoch).permutation(n) : Array.from({ length: n }, (_, i) => i);
+  }
+
+  /**
+   * The remaining batches of the current epoch. Async.
+   * @throws ZsclError E_BUSY when another iteration of this loader is running; the iteration
+   *   rejects with the first bad image's E_FORMAT/E_IO error under onBadSample 'error'.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    if (this.active) throw new ZsclError('DataLoader: already being iterated; one iteration at a time', 'E_BUSY');
+    this.active = true;
+    return new EpochRun(this, this.epochIndex, this.batchIndex, {
+      decode: this.decode,
+      // A reused buffer holds old values; every slot of it is overwritten before it is read.
+      takeBuffer: (length) => {
+        const i = this.spare.findIndex((b) => b.length === length);
+        return i >= 0 ? this.spare.splice(i, 1)[0] : new Float32Array(length);
+      },
+      giveBuffer: (buffer) => {
+        if (this.spare.length < this.prefetch) this.spare.push(buffer);
+      },
+      advance: (epoch, batch) => {
+        this.epochIndex = epoch;
+        this.batchIndex = batch;
+      },
+      skipped: (n) => {
+        this.skippedTotal += n;
+      },
+      finish: () => {
+        this.active = false;
+      },
+    });
+  }
+
+}
+
+/** What an epoch run needs from its loader beyond the public options. */
+interface RunHooks {
+  decode: DecodeOptions;
+  /** A batch buffer of `length` floats. */
+  takeBuffer(length: number): Float32Array;
+  /** Returns a buffer no decode writes to any more. */
+  giveBuffer(buffer: Float32Array): void;
+  advance(epoch: number, batch: number): void;
+  skipped(n: number): void;
+  finish(): void;
+}
+
+/** One pass over the rest of an epoch, with its prefetch window and decode pool. */
+class EpochRun implements AsyncIterator<Batch> {
+  private readonly order: number[];
+  private readonly total: number;
+  private readonly jobs: BatchJob[] = [];
+  private nextJob: number;
+  private inFlight = 0;
+  private closed = false;
+  private readonly per: number;
+
+  constructor(
+    private readonly loader: DataLoader,
+    private readonly epoch: number,
+    private nextBatch: number,
+    private readonly hooks: RunHooks,
+  ) {
+    this.order = loader.epochOrder(epoch);
+    this.total = loader.batchesPerEpoch;
+    this.nextJob = nextBatch;
+    const size = loader.transform.size;
+    this.per = 3 * size * size;
+    this.fill();
+  }
+
+  async next(): Promise<IteratorResult<Batch>> {
+    if (this.closed) return { done: true, value: undefined };
+    if (this.nextBatch >= this.total) {
+      this.hooks.advance(this.epoch + 1, 0);
+      this.close();
+      return { done: true, value: undefined };
+    }
+    const job = this.jobs[0];
+    await job.done;
+    if (job.error !== undefined) {
+      this.close();
+      throw job.error;
+    }
+    this.jobs.shift();
+    const batch = this.finishBatch(job);
+    this.nextBatch++;
+    if (this.nextBatch >= this.total) this.hooks.advance(this.epoch + 1, 0);
+    else this.hooks.advance(this.epoch, this.nextBatch);
+    this.fill();
+    return { done: false, value: batch };
+  }
+
+  async return(): Promise<IteratorResult<Batch>> {
+    this.close();
+    return { done: true, value: undefined };
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.jobs.length = 0; // in-flight decodes finish into buffers nobody reads
+    this.hooks.finish();
+  }
+
+  /** Opens batch jobs up to the prefetch depth and starts decodes up to the worker count. */
+  private fill(): void {
+    if (this.closed) return;
+    while (this.jobs.length < this.loader.prefetch && this.nextJob < this.total) this.jobs.push(this.openJob(this.nextJob++));
+    for (const job of this.jobs) {
+      while (this.inFlight < this.loader.workers && job.started < job.indices.length && job.error === undefined) this.start(job, job.started++);
+      if (this.inFlight >= this.loader.workers) return;
+    }
+  }
+
+  private openJob(batch: number): BatchJob {
+    const bs = this.loader.batchSize;
+    const indices = this.order.slice(batch * bs, Math.min((batch + 1) * bs, this.order.length));
+    const samples = indices.map((i) => this.loader.dataset.sample(i));
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const job: BatchJob = {
+      batch,
+      indices,
+      images: samples.map((s) => s.image),
+      names: samples.map((s, k) => s.name ?? (typeof s.image === 'string' ? s.image : `sample ${indices[k]}`)),
+      labels: samples.map((s) => s.label),
+      data: this.hooks.takeBuffer(indices.length * this.per),
+      failed: new Array(indices.length).fill(undefined),
+      started: 0,
+      remaining: indices.length,
+      done,
+      resolve,
+    };
+    if (indices.length === 0) resolve();
+    return job;
+  }
+
+  private start(job: BatchJob, slot: number): void {
+    this.inFlight++;
+    const index = job.indices[slot];
+    const key = { seed: this.loader.seed, epoch: this.epoch, index };
+    preprocessInto(job.data, slot * this.per, job.images[slot], this.loader.transform, this.loader.transform.kind === 'train' ? key : undefined, { ...this.hooks.decode, name: job.names[slot] })
+      .catch((error: unknown) => {
+        const bad = error instanceof ZsclError && (error.code === 'E_FORMAT' || error.code === 'E_IO');
+        if (bad && this.loader.onBadSample === 'skip') job.failed[slot] = { index, name: job.names[slot], code: error.code, message: error.message };
+        else if (job.error === undefined) job.error = error;
+      })
+      .finally(() => {
+        this.inFlight--;
+        if (--job.remaining === 0 || job.error !== undefined) job.resolve();
+        this.fill();
+      });
+  }
+
+  /** The tensors of a finished job, leaving out skipped samples (one copy into native memory each). */
+  private finishBatch(job: BatchJob): Batch {
+    const keep = job.failed.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
+    const skipped = job.failed.filter((f): f is SkippedSample => f !== undefined);
+    let data = job.data;
+    if (keep.length < job.indices.length) {
+      data = new Float32Array(keep.length * this.per);
+      keep.forEach((from, to) => data.set(job.data.subarray(from * this.per, (from + 1) * this.per), to * this.per));
+      this.hooks.skipped(skipped.length);
+    }
+    const size = this.loader.transform.size;
+    const images = tensor(data, { shape: [keep.length, 3, size, size] });
+    this.hooks.giveBuffer(job.data); // every decode of this job has finished: nothing writes to it now
+    const labels = tensor(Int32Array.from(keep, (i) => job.labels[i]), { shape: [keep.length], dtype: 'int64' });
+    return { images, labels, indices: keep.map((i) => job.indices[i]), names: keep.map((i) => job.names[i]), skipped, epoch: this.epoch, batch: job.batch };
+  }
+}

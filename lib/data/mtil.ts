@@ -1,0 +1,267 @@
+/**
+ * The 11 datasets of the MTIL benchmark, read from the folders torchvision's downloaders create
+ * (the reference builds each with `torchvision.datasets.X(location, …)`), with the reference's
+ * splits, class names and prompt templates (configs/datasets/<name>.json). Sample order matches
+ * torchvision's, so the seeded 80/20 splits select the same images as the reference — except
+ * SUN397, whose order in torchvision is the file system's (`Path.rglob`); here it is sorted.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ZsclError, describeValue } from '../errors';
+import { packageRoot } from '../native';
+import { cifarDataset } from './cifar';
+import type { Dataset, Sample } from './dataset';
+import { ListDataset, splitTrainTest } from './dataset';
+import { imageFolder } from './image-folder';
+import { comparePython, isDirectoryEntry, listSorted, requirePath } from './layout';
+import { matNumbers, matString, readMat } from './mat';
+import { idxDataset } from './mnist';
+
+/** The MTIL task names. */
+export type MtilDatasetName = 'Aircraft' | 'Caltech101' | 'CIFAR100' | 'DTD' | 'EuroSAT' | 'Flowers' | 'Food' | 'MNIST' | 'OxfordPet' | 'StanfordCars' | 'SUN397';
+
+/** MTIL order I (alphabetical; the reference's ZSCL.sh and the paper's Table 3). */
+export const MTIL_ORDER_I: readonly MtilDatasetName[] = ['Aircraft', 'Caltech101', 'CIFAR100', 'DTD', 'EuroSAT', 'Flowers', 'Food', 'MNIST', 'OxfordPet', 'StanfordCars', 'SUN397'];
+
+/** MTIL order II (the paper's Table 10). */
+export const MTIL_ORDER_II: readonly MtilDatasetName[] = ['StanfordCars', 'Food', 'MNIST', 'OxfordPet', 'Flowers', 'SUN397', 'Aircraft', 'Caltech101', 'DTD', 'EuroSAT', 'CIFAR100'];
+
+/** What configs/datasets/<name>.json holds. */
+export interface MtilInfo {
+  name: MtilDatasetName;
+  /** Prompt templates with `{c}`; the first is the training prompt, all are averaged for evaluation. */
+  templates: string[];
+  /** Class names when fixed by the reference or torchvision; otherwise read from the dataset files. */
+  classNames?: string[];
+  /** Where the class names come from. */
+  classNamesFrom: string;
+}
+
+/** The folder of the dataset configs. */
+export const datasetConfigDir = path.join(packageRoot, 'configs', 'datasets');
+
+/**
+ * Templates and (when fixed) class names of an MTIL dataset. Sync.
+ * @throws ZsclError E_ARG for an unknown name, E_CONFIG for an unreadable config.
+ */
+export function mtilInfo(name: MtilDatasetName): MtilInfo {
+  if (!MTIL_ORDER_I.includes(name)) throw new ZsclError(`mtilInfo: unknown dataset ${describeValue(name)}; expected one of ${MTIL_ORDER_I.join(', ')}`, 'E_ARG');
+  const file = path.join(datasetConfigDir, `${name}.json`);
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as MtilInfo;
+    if (!Array.isArray(info.templates) || info.templates.length === 0) throw new Error('no templates');
+    return info;
+  } catch (error) {
+    throw new ZsclError(`mtilInfo: cannot read ${file}: ${(error as Error).message}`, 'E_CONFIG', { cause: error });
+  }
+}
+
+/** The reference's `underline_to_space`. */
+function spaces(names: readonly string[]): string[] {
+  return names.map((n) => n.replace(/_/g, ' '));
+}
+
+/**
+ * An MTIL dataset's train or test split from `root` (the `location` given to torchvision). Sync
+ * (reads annotation files and lists folders; images are decoded later by the loader).
+ * @throws ZsclError E_IO showing the expected layout when files are missing; E_FORMAT for
+ *   malformed annotation files; E_ARG for an unknown name or split.
+ */
+export function mtilDataset(name: MtilDatasetName, root: string, split: 'train' | 'test'): Dataset {
+  if (split !== 'train' && split !== 'test') throw new ZsclError(`mtilDataset: expected split 'train' or 'test' but received ${describeValue(split)}`, 'E_ARG');
+  const info = mtilInfo(name);
+  const read = READERS[name];
+  const { samples, classNames } = read(root, split, info);
+  const dataset = Array.isArray(samples) ? new ListDataset(samples) : samples;
+  if (name === 'Caltech101' || name === 'EuroSAT' || name === 'SUN397') {
+    const halves = splitTrainTest(dataset, { ratio: 0.8, seed: 42 });
+    return withInfo(halves[split], classNames, info.templates);
+  }
+  return withInfo(dataset, classNames, info.templates);
+}
+
+function withInfo(dataset: Dataset, classNames: readonly string[], templates: readonly string[]): Dataset {
+  return {
+    length: dataset.length,
+    classNames,
+    templates,
+    sample: (index: number) => dataset.sample(index),
+  };
+}
+
+type Reader = (root: string, split: 'train' | 'test', info: MtilInfo) => { samples: Sample[] | Dataset; classNames: string[] };
+
+function image(file: string, label: number): Sample {
+  return { image: file, label, name: file };
+}
+
+function readLines(file: string): string[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '');
+}
+
+const READERS: Record<MtilDatasetName, Reader> = {
+  Aircraft(root, split) {
+    const base = path.join(root, 'fgvc-aircraft-2013b', 'data');
+    const layout = ['fgvc-aircraft-2013b/data/variants.txt', `fgvc-aircraft-2013b/data/images_variant_${split}.txt`, 'fgvc-aircraft-2013b/data/images/<id>.jpg'];
+    requirePath('mtilDataset(Aircraft)', path.join(base, 'variants.txt'), root, layout, 'file');
+    requirePath('mtilDataset(Aircraft)', path.join(base, `images_variant_${split}.txt`), root, layout, 'file');
+    const classes = readLines(path.join(base, 'variants.txt')).map((l) => l.trim());
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const samples = readLines(path.join(base, `images_variant_${split}.txt`)).map((line, i) => {
+      const trimmed = line.trim();
+      const space = trimmed.indexOf(' ');
+      const label = index.get(trimmed.slice(space + 1));
+      if (space < 0 || label === undefined) throw new ZsclError(`mtilDataset(Aircraft): line ${i + 1} of images_variant_${split}.txt names an unknown variant: '${trimmed}'`, 'E_FORMAT');
+      return image(path.join(base, 'images', `${trimmed.slice(0, space)}.jpg`), label);
+    });
+    return { samples, classNames: spaces(classes) };
+  },
+
+  Caltech101(root, _split, info) {
+    const base = path.join(root, 'caltech101', '101_ObjectCategories');
+    requirePath('mtilDataset(Caltech101)', base, root, ['caltech101/101_ObjectCategories/<category>/image_0001.jpg …', '(torchvision Caltech101 download; BACKGROUND_Google is ignored)']);
+    const categories = listSorted(base)
+      .map((e) => e.name)
+      .filter((n) => n !== 'BACKGROUND_Google');
+    const samples: Sample[] = [];
+    categories.forEach((category, label) => {
+      // torchvision counts the folder's entries and assumes image_0001 … image_000n.
+      const n = fs.readdirSync(path.join(base, category)).length;
+      for (let i = 1; i <= n; i++) samples.push(image(path.join(base, category, `image_${String(i).padStart(4, '0')}.jpg`), label));
+    });
+    return { samples, classNames: info.classNames ?? categories };
+  },
+
+  CIFAR100(root, split) {
+    const dataset = cifarDataset(root, 'cifar100', split);
+    return { samples: dataset, classNames: spaces(dataset.classNames ?? []) };
+  },
+
+  DTD(root, split) {
+    const base = path.join(root, 'dtd', 'dtd');
+    const layout = [`dtd/dtd/labels/${split}1.txt`, 'dtd/dtd/images/<class>/<image>.jpg'];
+    requirePath('mtilDataset(DTD)', path.join(base, 'labels', `${split}1.txt`), root, layout, 'file');
+    const entries = readLines(path.join(base, 'labels', `${split}1.txt`)).map((line) => line.trim().split('/'));
+    const classes = [...new Set(entries.map(([cls]) => cls))].sort(comparePython);
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const samples = entries.map(([cls, file]) => image(path.join(base, 'images', cls, file), index.get(cls)!));
+    return { samples, classNames: spaces(classes) };
+  },
+
+  EuroSAT(root, _split, info) {
+    const base = path.join(root, 'eurosat', '2750');
+    requirePath('mtilDataset(EuroSAT)', base, root, ['eurosat/2750/<class>/<image>.jpg   (AnnualCrop, Forest, …, SeaLake)']);
+    const folder = imageFolder(base);
+    return { samples: folder, classNames: info.classNames ?? [...(folder.classNames ?? [])] };
+  },
+
+  Flowers(root, split, info) {
+    const base = path.join(root, 'flowers-102');
+    const layout = ['flowers-102/jpg/image_00001.jpg …', 'flowers-102/imagelabels.mat', 'flowers-102/setid.mat'];
+    requirePath('mtilDataset(Flowers)', path.join(base, 'jpg'), root, layout);
+    requirePath('mtilDataset(Flowers)', path.join(base, 'imagelabels.mat'), root, layout, 'file');
+    requirePath('mtilDataset(Flowers)', path.join(base, 'setid.mat'), root, layout, 'file');
+    const labelsFile = path.join(base, 'imagelabels.mat');
+    const labels = matNumbers(readMat(labelsFile), 'labels', labelsFile);
+    const setFile = path.join(base, 'setid.mat');
+    const ids = matNumbers(readMat(setFile), split === 'train' ? 'trnid' : 'tstid', setFile);
+    const samples = ids.map((id) => {
+      if (!Number.isInteger(id) || id < 1 || id > labels.length) throw new ZsclError(`mtilDataset(Flowers): image id ${id} in setid.mat has no label`, 'E_FORMAT');
+      return image(path.join(base, 'jpg', `image_${String(id).padStart(5, '0')}.jpg`), labels[id - 1] - 1);
+    });
+    return { samples, classNames: info.classNames ?? [] };
+  },
+
+  Food(root, split) {
+    const base = path.join(root, 'food-101');
+    const layout = [`food-101/meta/${split}.json`, 'food-101/images/<class>/<id>.jpg'];
+    requirePath('mtilDataset(Food)', path.join(base, 'meta', `${split}.json`), root, layout, 'file');
+    requirePath('mtilDataset(Food)', path.join(base, 'images'), root, layout);
+    let meta: Record<string, string[]>;
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(base, 'meta', `${split}.json`), 'utf8')) as Record<string, string[]>;
+    } catch (error) {
+      throw new ZsclError(`mtilDataset(Food): food-101/meta/${split}.json is not valid JSON: ${(error as Error).message}`, 'E_FORMAT');
+    }
+    const classes = Object.keys(meta).sort(comparePython);
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const samples: Sample[] = [];
+    for (const [cls, files] of Object.entries(meta)) for (const rel of files) samples.push(image(path.join(base, 'images', ...`${rel}.jpg`.split('/')), index.get(cls)!));
+    return { samples, classNames: spaces(classes) };
+  },
+
+  MNIST(root, split, info) {
+    const dataset = idxDataset(root, split, info.classNames);
+    return { samples: dataset, classNames: spaces(info.classNames ?? []) };
+  },
+
+  OxfordPet(root, split) {
+    const base = path.join(root, 'oxford-iiit-pet');
+    const file = split === 'train' ? 'trainval' : 'test';
+    const layout = [`oxford-iiit-pet/annotations/${file}.txt`, 'oxford-iiit-pet/images/<breed>_<n>.jpg'];
+    requirePath('mtilDataset(OxfordPet)', path.join(base, 'annotations', `${file}.txt`), root, layout, 'file');
+    const rows = readLines(path.join(base, 'annotations', `${file}.txt`)).map((line) => line.trim().split(/\s+/));
+    const breeds = new Map<number, string>();
+    const samples = rows.map(([id, label]) => {
+      const l = Number(label) - 1;
+      if (!Number.isInteger(l) || l < 0) throw new ZsclError(`mtilDataset(OxfordPet): bad label '${label}' in ${file}.txt`, 'E_FORMAT');
+      breeds.set(l, id.slice(0, id.lastIndexOf('_')));
+      return image(path.join(base, 'images', `${id}.jpg`), l);
+    });
+    // torchvision: the breed of each label, words title-cased ("american_pit_bull_terrier" → "American Pit Bull Terrier").
+    const classes = [...breeds.entries()].sort((a, b) => a[0] - b[0]).map(([, breed]) => breed.split('_').map(titleCase).join(' '));
+    return { samples, classNames: spaces(classes) };
+  },
+
+  StanfordCars(root, split) {
+    const base = path.join(root, 'stanford_cars');
+    const annotations = split === 'train' ? path.join(base, 'devkit', 'cars_train_annos.mat') : path.join(base, 'cars_test_annos_withlabels.mat');
+    const images = path.join(base, split === 'train' ? 'cars_train' : 'cars_test');
+    const layout = ['stanford_cars/devkit/cars_meta.mat', 'stanford_cars/devkit/cars_train_annos.mat', 'stanford_cars/cars_train/<fname>.jpg', 'stanford_cars/cars_test_annos_withlabels.mat', 'stanford_cars/cars_test/<fname>.jpg'];
+    requirePath('mtilDataset(StanfordCars)', annotations, root, layout, 'file');
+    requirePath('mtilDataset(StanfordCars)', path.join(base, 'devkit', 'cars_meta.mat'), root, layout, 'file');
+    const annos = readMat(annotations).get('annotations');
+    if (!annos || annos.kind !== 'struct') throw new ZsclError(`mtilDataset(StanfordCars): ${annotations} has no 'annotations' struct array`, 'E_FORMAT');
+    const samples = annos.items.map((item) => {
+      const cls = item.class;
+      if (!cls || cls.kind !== 'numeric' || cls.data.length !== 1) throw new ZsclError(`mtilDataset(StanfordCars): an annotation in ${annotations} has no class`, 'E_FORMAT');
+      return image(path.join(images, matString(item.fname)), cls.data[0] - 1);
+    });
+    const meta = readMat(path.join(base, 'devkit', 'cars_meta.mat')).get('class_names');
+    if (!meta || meta.kind !== 'cell') throw new ZsclError('mtilDataset(StanfordCars): cars_meta.mat has no class_names cell array', 'E_FORMAT');
+    return { samples, classNames: spaces(meta.items.map((v) => matString(v))) };
+  },
+
+  SUN397(root) {
+    const base = path.join(root, 'SUN397');
+    const layout = ['SUN397/ClassName.txt', 'SUN397/<letter>/<class>[/<subclass>]/sun_<id>.jpg'];
+    requirePath('mtilDataset(SUN397)', path.join(base, 'ClassName.txt'), root, layout, 'file');
+    const classes = readLines(path.join(base, 'ClassName.txt')).map((c) => c.slice(3).trim());
+    const index = new Map(classes.map((c, i) => [c, i]));
+    const files: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of listSorted(dir)) {
+        if (isDirectoryEntry(dir, entry)) walk(path.join(dir, entry.name));
+        else if (/^sun_.*\.jpg$/.test(entry.name)) files.push(path.join(dir, entry.name));
+      }
+    };
+    walk(base);
+    files.sort(comparePython);
+    const samples = files.map((file) => {
+      const parts = path.relative(base, file).split(path.sep);
+      const cls = parts.slice(1, -1).join('/');
+      const label = index.get(cls);
+      if (label === undefined) throw new ZsclError(`mtilDataset(SUN397): ${file} is in '${cls}', which ClassName.txt does not list`, 'E_FORMAT');
+      return image(file, label);
+    });
+    return { samples, classNames: spaces(classes) };
+  },
+};
+
+function titleCase(word: string): string {
+  // Python's str.title(): first letter upper, the rest lower.
+  return word.length === 0 ? word : word[0].toUpperCase() + word.slice(1).toLowerCase();
+}

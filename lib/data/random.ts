@@ -1,0 +1,123 @@
+/**
+ * Seeded random numbers for the data pipeline. Every draw comes from a stream named by
+ * (seed, ...keys), e.g. (seed, 'crop', epoch, sampleIndex), so a sample's augmentation and an
+ * epoch's order never depend on which other samples were drawn first, on prefetch depth or on
+ * concurrency. The generator is xoshiro128** (fast, 2^128 period); its state is derived from the
+ * key words with splitmix32, so neighbouring keys give unrelated streams.
+ */
+import { ZsclError, describeValue } from '../errors';
+
+/** A key word of a stream: an integer (up to 2^53) or a short label. */
+export type StreamKey = number | string;
+
+const TWO_POW_32 = 4294967296;
+
+/** A deterministic stream of random numbers. Sync; not thread-shared. */
+export class SeededRandom {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  /**
+   * The stream named by `seed` and `keys`.
+   * @throws ZsclError E_ARG when the seed or a key is not a non-negative safe integer or string.
+   */
+  constructor(seed: number, ...keys: StreamKey[]) {
+    let h = 0x6a09e667;
+    const mix = (word: number) => {
+      h = splitmix32(h ^ word);
+    };
+    for (const word of keyWords('seed', seed)) mix(word);
+    keys.forEach((key, i) => {
+      for (const word of keyWords(`key ${i}`, key)) mix(word);
+      mix(0x9e3779b9); // separates ('ab') from ('a', 'b')
+    });
+    this.a = splitmix32(h ^ 0x1);
+    this.b = splitmix32(this.a ^ 0x2);
+    this.c = splitmix32(this.b ^ 0x3);
+    this.d = splitmix32(this.c ^ 0x4);
+    if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // xoshiro's one forbidden state
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  uint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = rotl(this.d, 11);
+    return result;
+  }
+
+  /** A uniform float in [0, 1) with 53 random bits. */
+  float(): number {
+    const high = this.uint32() >>> 5; // 27 bits
+    const low = this.uint32() >>> 6; // 26 bits
+    return (high * 67108864 + low) / 9007199254740992;
+  }
+
+  /** A uniform float in [low, high). */
+  uniform(low: number, high: number): number {
+    return low + (high - low) * this.float();
+  }
+
+  /**
+   * A uniform integer in [low, high) (unbiased: rejection sampling).
+   * @throws ZsclError E_ARG unless low < high are safe integers with high - low <= 2^32.
+   */
+  int(low: number, high: number): number {
+    const span = high - low;
+    if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || span < 1 || span > TWO_POW_32) {
+      throw new ZsclError(`SeededRandom.int: expected integers low < high (span <= 2^32) but received ${low}, ${high}`, 'E_ARG');
+    }
+    const limit = TWO_POW_32 - (TWO_POW_32 % span);
+    let x = this.uint32();
+    while (x >= limit) x = this.uint32();
+    return low + (x % span);
+  }
+
+  /** Shuffles `items` in place (Fisher–Yates) and returns it. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(0, i + 1);
+      const tmp = items[i];
+      items[i] = items[j];
+      items[j] = tmp;
+    }
+    return items;
+  }
+
+  /** A random permutation of 0 … n−1. */
+  permutation(n: number): number[] {
+    if (!Number.isSafeInteger(n) || n < 0) throw new ZsclError(`SeededRandom.permutation: expected a count >= 0 but received ${describeValue(n)}`, 'E_ARG');
+    return this.shuffle(Array.from({ length: n }, (_, i) => i));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** splitmix32 finaliser: a bijective 32-bit mix. */
+function splitmix32(x: number): number {
+  let z = (x + 0x9e3779b9) | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+function keyWords(name: string, key: StreamKey): number[] {
+  if (typeof key === 'string') {
+    const words = [0x5bd1e995, key.length];
+    for (let i = 0; i < key.length; i++) words.push(key.charCodeAt(i));
+    return words;
+  }
+  if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 0) {
+    throw new ZsclError(`SeededRandom: expected ${name} to be a non-negative safe integer or a string but received ${describeValue(key)}`, 'E_ARG');
+  }
+  return [key % TWO_POW_32, Math.floor(key / TWO_POW_32)];
+}
