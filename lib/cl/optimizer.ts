@@ -62,6 +62,11 @@ export class Optimizer implements Disposable {
     op('optimizerZeroGrad', this.nativeHandle);
   }
 
+  /** Promise form of {@link zeroGrad}. */
+  async zeroGradAsync(): Promise<void> {
+    await native().opAsync('optimizerZeroGrad', this.nativeHandle);
+  }
+
   /** One update with learning rate `lr`. Sync. */
   step(lr: number): void {
     op('optimizerStep', this.nativeHandle, lr);

@@ -17,6 +17,11 @@ export function squaredDistance(params: Tensor[], anchors: Tensor[]): Tensor {
   return wrap(op('paramsSquaredDistance', handles(params), handles(anchors)));
 }
 
+/** Promise form of {@link squaredDistance} (whole-model sums take milliseconds on big models). */
+export async function squaredDistanceAsync(params: Tensor[], anchors: Tensor[]): Promise<Tensor> {
+  return wrap(await native().opAsync('paramsSquaredDistance', handles(params), handles(anchors)));
+}
+
 /** averaged ← (averaged·n + current)/(1 + n) for every tensor, in that float order. Sync. */
 export function weightAverage(averaged: Tensor[], current: Tensor[], n: number): void {
   if (!(n >= 0)) throw new ZsclError(`weightAverage: n must be ≥ 0, got ${n}`, 'E_ARG');
@@ -32,6 +37,16 @@ export async function weightAverageAsync(averaged: Tensor[], current: Tensor[], 
 /** target ← (1 − alpha)·a + alpha·b for every tensor (no grad). Sync. */
 export function interpolate(target: Tensor[], a: Tensor[], b: Tensor[], alpha: number): void {
   op('interpolate_', handles(target), handles(a), handles(b), alpha);
+}
+
+/** Promise form of {@link interpolate}. */
+export async function interpolateAsync(target: Tensor[], a: Tensor[], b: Tensor[], alpha: number): Promise<void> {
+  await native().opAsync('interpolate_', handles(target), handles(a), handles(b), alpha);
+}
+
+/** Promise form of {@link copyAll}. */
+export async function copyAllAsync(targets: Tensor[], sources: Tensor[]): Promise<void> {
+  await native().opAsync('copyAll_', handles(targets), handles(sources));
 }
 
 /** targets[i] ← sources[i] (no grad). Sync. */

@@ -42,15 +42,15 @@ export class LoaderStream implements BatchStream {
   }
 }
 
-/** Images only (labels dropped), e.g. unlabeled reference images. */
-export function imagesOf(stream: LoaderStream): ImageStream {
+/** Images only (labels dropped), e.g. unlabeled reference images or LwF's task images. */
+export function imagesOf(stream: BatchStream): ImageStream {
   return {
     next: async (): Promise<Tensor> => {
-      const batch = await stream.nextBatch();
+      const batch = await stream.next();
       batch.labels.dispose();
       return batch.images;
     },
-    state: () => stream.state(),
-    restore: (state) => stream.restore(state),
+    state: () => stream.state?.(),
+    restore: (state) => stream.restore?.(state),
   };
 }

@@ -59,7 +59,7 @@ export interface StepEvent {
 /** Where a task (re)starts: for resume, the optimizer and plugin states are restored first. */
 export interface TaskStart {
   it: number;
-  restore?: (task: TaskContext, optimizer: Optimizer) => void;
+  restore?: (task: TaskContext, optimizer: Optimizer) => void | Promise<void>;
 }
 
 export class ContinualTrainer {
@@ -112,7 +112,7 @@ export class ContinualTrainer {
     const optimizer = new Optimizer([...trainable.values()], { kind: 'adamw', weightDecay: 0, ...this.options.optimizer });
     try {
       for (const p of this.plugins) await p.beforeTask?.(ctx);
-      start.restore?.(ctx, optimizer);
+      await start.restore?.(ctx, optimizer);
       const schedule = cosineWithWarmup(task.lr, task.warmup, task.iterations);
       for (let it = start.it; it <= task.iterations; it++) {
         if (this.options.signal?.aborted) throw new ZsclError('training was cancelled', 'E_CANCELLED');
@@ -168,7 +168,7 @@ export class ContinualTrainer {
           return slot && features ? features.slice(0, slot.start, slot.start + slot.length) : undefined;
         },
       };
-      optimizer.zeroGrad();
+      await optimizer.zeroGradAsync();
       // One student image forward over the task batch and every plugin's images (CLIP has no
       // batch-coupled layers, so this equals separate forwards).
       const images = [batch.images];

@@ -2,11 +2,13 @@
 /** The `zscl` command line. Each command lives in its own module under lib/cli/. */
 import { Command } from 'commander';
 import { ZsclError } from '../errors';
+import { registerDemo } from './demo';
 import { registerInfo } from './info';
 import { registerMetrics } from './metrics';
 import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
 import { registerTokenize } from './tokenize';
+import { registerTrain } from './train';
 
 export function buildProgram(): Command {
   const program = new Command('zscl')
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerPreprocess(program);
   registerReport(program);
   registerTokenize(program);
+  registerTrain(program);
+  registerDemo(program);
   return program;
 }
 

@@ -87,7 +87,8 @@ export class ICarlPlugin implements Plugin {
   }
 
   async lossTerms(step: StepContext): Promise<LossTerm[]> {
-    return this.active ? this.distill.lossTerms(step) : [];
+    // The features were computed for this plugin's images; the inner distillation reads them.
+    return this.active ? this.distill.lossTerms({ ...step, studentFeatures: () => step.studentFeatures(this) }) : [];
   }
 
   async afterTask(task: TaskContext): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { noGrad } from '../../tensor/autograd';
 import type { Tensor } from '../../tensor/tensor';
-import { squaredDistance } from '../param-ops';
+import { squaredDistanceAsync } from '../param-ops';
 import type { LossTerm, Plugin, PluginState, StepContext, TaskContext } from '../plugin';
 
 export class L2AnchorPlugin implements Plugin {
@@ -20,9 +20,9 @@ export class L2AnchorPlugin implements Plugin {
     this.anchor = noGrad(() => this.params.map((p) => p.detach().clone()));
   }
 
-  lossTerms(_step: StepContext): LossTerm[] {
+  async lossTerms(_step: StepContext): Promise<LossTerm[]> {
     if (this.weight === 0) return [];
-    return [{ name: 'l2', value: squaredDistance(this.params, this.anchor), weight: this.weight }];
+    return [{ name: 'l2', value: await squaredDistanceAsync(this.params, this.anchor), weight: this.weight }];
   }
 
   afterTask(): void {

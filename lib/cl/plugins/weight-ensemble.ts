@@ -7,7 +7,7 @@
 import type { ClipModel } from '../../clip/model';
 import { ZsclError } from '../../errors';
 import type { Tensor } from '../../tensor/tensor';
-import { copyAll, weightAverageAsync } from '../param-ops';
+import { copyAllAsync, weightAverageAsync } from '../param-ops';
 import type { Plugin, PluginState, StepContext, TaskContext } from '../plugin';
 
 export class WeightEnsemblePlugin implements Plugin {
@@ -50,8 +50,8 @@ export class WeightEnsemblePlugin implements Plugin {
     step.trace.we_n = this.n;
   }
 
-  afterTask(): void {
-    copyAll(this.current, this.averaged);
+  async afterTask(): Promise<void> {
+    await copyAllAsync(this.current, this.averaged);
     this.release();
   }
 

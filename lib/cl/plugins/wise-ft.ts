@@ -5,7 +5,7 @@
 import { ZsclError } from '../../errors';
 import { noGrad } from '../../tensor/autograd';
 import type { Tensor } from '../../tensor/tensor';
-import { interpolate } from '../param-ops';
+import { interpolateAsync } from '../param-ops';
 import type { Plugin, PluginState, TaskContext } from '../plugin';
 
 export class WiseFtPlugin implements Plugin {
@@ -21,9 +21,9 @@ export class WiseFtPlugin implements Plugin {
     this.start = noGrad(() => [...task.student.namedParameters().values()].map((p) => p.detach().clone()));
   }
 
-  afterTask(task: TaskContext): void {
+  async afterTask(task: TaskContext): Promise<void> {
     const params = [...task.student.namedParameters().values()];
-    interpolate(params, this.start, params, this.alpha);
+    await interpolateAsync(params, this.start, params, this.alpha);
     this.release();
   }
 

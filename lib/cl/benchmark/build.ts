@@ -1,0 +1,272 @@
+/**
+ * Turns a validated benchmark config into a runnable experiment: the model and tokenizer, each
+ * task's training stream, evaluation sets, and the data each strategy draws on.
+ */
+import path from 'node:path';
+import { loadClip } from '../../clip/checkpoint';
+import { ClipModel } from '../../clip/model';
+import { ByteLevelTokenizer, ClipTokenizer, tokenizeToTensor } from '../../clip/tokenizer';
+import type { Tokenizer, Truncation } from '../../clip/tokenizer';
+import { fillTemplate } from '../../clip/zero-shot';
+import { cifarDataset } from '../../data/cifar';
+import type { Dataset } from '../../data/dataset';
+import { SubsetDataset, fewShot, splitTrainTest } from '../../data/dataset';
+import { imageFolder } from '../../data/image-folder';
+import { DataLoader } from '../../data/loader';
+import { manifestDataset } from '../../data/manifest';
+import { mtilDataset } from '../../data/mtil';
+import { referenceImages, referenceTexts, virtualVocabulary } from '../../data/reference';
+import { clipEvalTransform, clipTrainTransform } from '../../data/transform';
+import { ZsclError } from '../../errors';
+import { tensor } from '../../tensor/create';
+import type { Tensor } from '../../tensor/tensor';
+import type { EvaluationSet } from '../evaluation';
+import type { RunSpec } from '../runner';
+import type { StrategyData } from '../strategies';
+import { LoaderStream, imagesOf } from '../streams';
+import type { ExampleSource, TrainingTask } from '../task';
+import type { BenchmarkConfig, TaskConfig } from './config';
+import { isMtilDataset, orderOf, referenceLearningRate } from './config';
+
+interface TaskData {
+  name: string;
+  train: Dataset;
+  test: Dataset;
+  classNames: string[];
+  templates: string[];
+  lr?: number;
+  iterations?: number;
+}
+
+/** Everything a run needs, built from a config. The caller disposes `model` and `tensors` after the run. */
+export interface BuiltBenchmark {
+  spec: Omit<RunSpec, 'dir'>;
+  model: ClipModel;
+  tensors: Tensor[];
+}
+
+function loadModel(config: BenchmarkConfig, seed: number): ClipModel {
+  const m = config.model;
+  if (m.checkpoint) return loadClip(m.checkpoint, { config: m.config, heads: m.heads, allowCodeExecution: m.allowCodeExecution });
+  return ClipModel.create(m.config!, { seed });
+}
+
+function makeTokenizer(config: BenchmarkConfig, model: ClipModel): Tokenizer {
+  const t = config.tokenizer;
+  const contextLength = t.contextLength ?? model.config.contextLength;
+  if (t.vocab) return ClipTokenizer.fromFile(t.vocab, { contextLength });
+  return new ByteLevelTokenizer({ vocabSize: model.config.vocabSize, contextLength });
+}
+
+function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
+  const fromDataset = (train: Dataset, test: Dataset): TaskData => ({
+    name: task.dataset,
+    train,
+    test,
+    classNames: [...(task.classNames ?? train.classNames ?? [])],
+    templates: [...(task.templates ?? train.templates ?? ['a photo of a {}.'])],
+    lr: task.lr,
+    iterations: task.iterations,
+  });
+  if (task.trainManifest) {
+    if (!task.testManifest) throw new ZsclError(`task ${task.dataset}: trainManifest needs a testManifest`, 'E_CONFIG');
+    return fromDataset(manifestDataset(task.trainManifest), manifestDataset(task.testManifest));
+  }
+  if (task.imageFolder) {
+    const all = imageFolder(task.imageFolder);
+    const halves = splitTrainTest(all, { ratio: 0.8, seed: 42 });
+    return { ...fromDataset(halves.train, halves.test), classNames: [...(task.classNames ?? all.classNames ?? [])] };
+  }
+  if (!isMtilDataset(task.dataset)) throw new ZsclError(`task '${task.dataset}' is not an MTIL dataset; give imageFolder or trainManifest/testManifest`, 'E_CONFIG');
+  const root = config.data!.root;
+  return { ...fromDataset(mtilDataset(task.dataset, root, 'train'), mtilDataset(task.dataset, root, 'test')), lr: task.lr ?? referenceLearningRate(task.dataset) };
+}
+
+/** Class-incremental tasks: the dataset's classes in the chosen order, cut into steps. */
+function cilTasks(config: BenchmarkConfig): TaskData[] {
+  const c = config.cil!;
+  let train: Dataset;
+  let test: Dataset;
+  if (c.dataset === 'CIFAR100') {
+    train = cifarDataset(c.root, 'cifar100', 'train');
+    test = cifarDataset(c.root, 'cifar100', 'test');
+  } else {
+    train = imageFolder(path.join(c.root, 'train'));
+    test = imageFolder(path.join(c.root, 'val'));
+  }
+  const names = [...(train.classNames ?? [])].map((n) => n.replace(/_/g, ' '));
+  const order = c.classOrder ?? (c.orderSeed === undefined ? names.map((_, i) => i) : shuffled(names.length, c.orderSeed));
+  if (order.length !== names.length || new Set(order).size !== names.length) {
+    throw new ZsclError(`cil.classOrder must list each of the ${names.length} classes once`, 'E_CONFIG');
+  }
+  const sizes: number[] = [];
+  if (c.steps) {
+    const per = Math.floor(names.length / c.steps);
+    for (let k = 0; k < c.steps; k++) sizes.push(k === c.steps - 1 ? names.length - per * k : per);
+  } else {
+    let left = names.length - (c.initial ?? 0);
+    if (c.initial) sizes.push(c.initial);
+    while (left > 0) {
+      sizes.push(Math.min(c.increment!, left));
+      left -= c.increment!;
+    }
+  }
+  const template = c.template ?? 'a bad photo of a {}.';
+  const out: TaskData[] = [];
+  let start = 0;
+  for (const size of sizes) {
+    const classes = order.slice(start, start + size);
+    start += size;
+    out.push({
+      name: `classes ${start - size}-${start - 1}`,
+      train: relabel(train, classes),
+      test: relabel(test, classes),
+      classNames: classes.map((i) => names[i]),
+      templates: [template],
+    });
+  }
+  return out;
+}
+
+function shuffled(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let s = seed >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+// The samples of `classes`, labelled 0…k−1 in that order (the reference shifts targets per task).
+function relabel(dataset: Dataset, classes: number[]): Dataset {
+  const position = new Map(classes.map((c, i) => [c, i]));
+  const indices: number[] = [];
+  for (let i = 0; i < dataset.length; i++) if (position.has(dataset.sample(i).label)) indices.push(i);
+  const subset = new SubsetDataset(dataset, indices);
+  return {
+    length: subset.length,
+    sample: (i) => {
+      const s = subset.sample(i);
+      return { ...s, label: position.get(s.label)! };
+    },
+  };
+}
+
+/** Builds the experiment of a config. Sync apart from nothing; data is read lazily by loaders. */
+export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
+  const training = config.training ?? {};
+  const seed = training.seed ?? 42;
+  const model = loadModel(config, seed);
+  const tokenizer = makeTokenizer(config, model);
+  const truncate: Truncation = 'eot';
+  const tokenize = (texts: string[]): Tensor => tokenizeToTensor(tokenizer, texts, { truncate });
+  const size = model.config.imageResolution;
+  const batchSize = training.batchSize ?? 64;
+  const workers = training.workers ?? 4;
+  const tasks = config.setting === 'mtil' ? orderOf(config).map((name, i) => mtilTask(config, config.tasks?.[i] ?? { dataset: name })) : cilTasks(config);
+  const owned: Tensor[] = [];
+  const loader = (dataset: Dataset, train: boolean, shuffleSeed: number): LoaderStream =>
+    new LoaderStream(
+      new DataLoader(dataset, {
+        batchSize,
+        shuffle: true,
+        seed: shuffleSeed,
+        workers,
+        transform: train ? clipTrainTransform({ size }) : clipEvalTransform({ size }),
+        onBadSample: 'skip',
+      }),
+    );
+  const trainingTasks: TrainingTask[] = tasks.map((t, k) => {
+    const train = training.fewShot ? fewShot(t.train, training.fewShot, seed) : t.train;
+    const prompts = tokenize(t.classNames.map((c) => fillTemplate(t.templates[0], c)));
+    owned.push(prompts);
+    const iterations = t.iterations ?? (training.epochs ? training.epochs * Math.ceil(train.length / batchSize) : (training.iterations ?? 1000));
+    return {
+      name: t.name,
+      classNames: t.classNames,
+      classTokens: prompts,
+      batches: loader(train, true, seed + k),
+      iterations,
+      lr: t.lr ?? training.lr ?? 1e-5,
+      warmup: training.warmup ?? (config.setting === 'mtil' ? 100 : 30),
+    };
+  });
+  const evaluation: EvaluationSet[] = tasks.map((t) => evaluationSet(t, size, config.evaluation?.batchSize ?? 128, config.evaluation?.maxImages));
+  const data: StrategyData = {
+    taskImages: (ctx) => imagesOf(loader(tasks[ctx.taskIndex].train, false, seed + 1000 + ctx.taskIndex)),
+    taskPrompts: (ctx) => trainingTasks[ctx.taskIndex].classTokens,
+    examples: (k) => exampleSource(tasks[k].train, size),
+  };
+  const ref = config.reference;
+  if (ref?.images) {
+    const images = referenceImages(ref.images).dataset;
+    data.referenceImages = () =>
+      imagesOf(
+        new LoaderStream(
+          new DataLoader(images, { batchSize: ref.batchSize ?? batchSize, shuffle: true, seed, workers, transform: clipEvalTransform({ size }), onBadSample: 'skip' }),
+        ),
+      );
+  }
+  if (ref?.texts) {
+    const texts = referenceTexts(ref.texts, { column: ref.textColumn });
+    data.referenceTexts = tokenize(ref.maxTexts ? texts.slice(0, ref.maxTexts) : texts);
+    owned.push(data.referenceTexts);
+  }
+  if (config.strategy === 'lwf-vr') {
+    const contextLength = tokenizer.contextLength;
+    const rows = virtualVocabulary(seed, { count: ref?.virtualTexts ?? 1000, vocabSize: tokenizer.vocabSize, sot: tokenizer.sot, eot: tokenizer.eot, contextLength });
+    const flat = new Int32Array(rows.length * contextLength);
+    rows.forEach((r, i) => flat.set(r, i * contextLength));
+    data.virtualTexts = tensor(flat, { shape: [rows.length, contextLength], dtype: 'int64' });
+    owned.push(data.virtualTexts);
+  }
+  return {
+    model,
+    tensors: owned,
+    spec: {
+      model,
+      tokenize,
+      setting: config.setting,
+      strategy: config.strategy,
+      strategyOptions: config.strategyOptions,
+      strategyData: data,
+      tasks: trainingTasks,
+      evaluation,
+      evaluateInitial: config.evaluation?.initial ?? true,
+      trainer: { labelSmoothing: training.labelSmoothing ?? 0.2, trainMode: training.trainMode, nonFinite: training.nonFinite },
+      checkpointEvery: config.checkpointEvery ?? 0,
+      config,
+      method: config.name ?? config.strategy,
+    },
+  };
+}
+
+function evaluationSet(task: TaskData, size: number, batchSize: number, maxImages?: number): EvaluationSet {
+  const test = maxImages && task.test.length > maxImages ? new SubsetDataset(task.test, Array.from({ length: maxImages }, (_, i) => i)) : task.test;
+  return {
+    name: task.name,
+    classNames: task.classNames,
+    templates: task.templates,
+    batches: () => {
+      const loader = new DataLoader(test, { batchSize, transform: clipEvalTransform({ size }), onBadSample: 'skip' });
+      return (async function* () {
+        for await (const b of loader) yield { images: b.images, labels: b.labels };
+      })();
+    },
+  };
+}
+
+function exampleSource(dataset: Dataset, size: number): ExampleSource {
+  return {
+    length: dataset.length,
+    load: async (indices) => {
+      const loader = new DataLoader(new SubsetDataset(dataset, indices), { batchSize: Math.max(1, indices.length), transform: clipEvalTransform({ size }), onBadSample: 'skip' });
+      for await (const b of loader) return { images: b.images, labels: b.labels };
+      throw new ZsclError('iCaRL: no exemplar image could be loaded', 'E_IO');
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * `zscl train CONFIG --out DIR`: runs a benchmark config (one strategy) into a run folder, or
+ * resumes it when the folder already holds a run. `zscl resume DIR` continues a run from its own
+ * config. `zscl benchmark CONFIG --out DIR [--strategies a,b]` runs several strategies side by
+ * side. `zscl eval CONFIG --checkpoint FILE` evaluates one model on a config's tasks.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { buildBenchmark } from '../cl/benchmark/build';
+import type { BenchmarkConfig } from '../cl/benchmark/config';
+import { validateBenchmarkConfig } from '../cl/benchmark/config';
+import { evaluateAll } from '../cl/evaluation';
+import { reportMetrics, runExperiment, type RunResult } from '../cl/runner';
+import type { StepEvent } from '../cl/trainer';
+import { loadClip } from '../clip/checkpoint';
+import { ZsclError } from '../errors';
+import { writeReport, type MethodResult } from '../report';
+import { STRATEGIES, type StrategyName } from '../cl/strategies';
+import { EventEmitter } from 'node:events';
+import { ProgressBar } from './progress';
+import { matrixTable, methodsTable } from './run-output';
+
+/** Reads and validates a benchmark config file. @throws ZsclError E_IO / E_CONFIG */
+export function readBenchmarkConfig(file: string): BenchmarkConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ZsclError(`cannot read config ${file}: ${(error as Error).message}`, 'E_IO');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ZsclError(`config ${file} is not valid JSON: ${(error as Error).message}`, 'E_CONFIG');
+  }
+  return validateBenchmarkConfig(json);
+}
+
+interface RunOptions {
+  json?: boolean;
+  progress?: boolean;
+}
+
+/** Runs (or resumes) one config into `dir`, with a progress bar unless `json`. Async. */
+export async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOptions = {}): Promise<RunResult> {
+  const built = buildBenchmark(config);
+  const bar = new ProgressBar(!options.json && options.progress !== false);
+  const events = new EventEmitter();
+  events.on('step', (e: StepEvent) => bar.update({ label: `${config.strategy} task ${e.taskIndex + 1}/${built.spec.tasks.length} ${e.task}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }));
+  events.on('task', (e: { name: string; accuracy: { accuracy: number }[] }) => bar.done(`finished ${e.name}: ${e.accuracy.map((a) => a.accuracy.toFixed(1)).join(' ')}`));
+  try {
+    return await runExperiment({ ...built.spec, dir }, events);
+  } finally {
+    bar.done();
+    built.model.dispose();
+    for (const t of built.tensors) t.dispose();
+  }
+}
+
+function methodResult(name: string, result: RunResult): MethodResult {
+  return { method: name, matrix: { tasks: result.tasks, accuracy: result.accuracy, zeroShot: result.zeroShot }, metrics: reportMetrics(result.metrics) };
+}
+
+async function finish(dir: string, results: MethodResult[], config: unknown, json: boolean | undefined): Promise<void> {
+  const files = await writeReport(path.join(dir, 'report'), { methods: results, config: config as Record<string, unknown> });
+  if (json) {
+    console.log(JSON.stringify({ dir, methods: results.map((r) => ({ method: r.method, ...r.metrics, accuracy: r.matrix.accuracy })) }));
+    return;
+  }
+  for (const r of results) console.log(`\n${r.method}\n${matrixTable(r)}`);
+  console.log(`\n${methodsTable(results)}\n\nrun folder: ${dir}\nreport: ${files.html ?? path.join(dir, 'report', 'report.html')}`);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('run a benchmark config (one strategy) into a run folder; resumes when the folder holds a run')
+    .argument('<config>', 'benchmark config JSON')
+    .requiredOption('--out <dir>', 'run folder')
+    .option('--json', 'print the result as JSON, no progress bar')
+    .action(async (file: string, o: { out: string; json?: boolean }) => {
+      const config = readBenchmarkConfig(file);
+      const result = await trainConfig(config, o.out, o);
+      await finish(o.out, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+    });
+
+  program
+    .command('resume')
+    .description('continue a run from its last checkpoint (reads the run folder config.json)')
+    .argument('<dir>', 'run folder')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const config = readBenchmarkConfig(path.join(dir, 'config.json'));
+      const result = await trainConfig(config, dir, o);
+      await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+    });
+
+  program
+    .command('benchmark')
+    .description('run a config with several strategies side by side (each in <out>/<strategy>) and report them together')
+    .argument('<config>', 'benchmark config JSON')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--strategies <list>', `comma-separated strategies (default: the config's); known: ${STRATEGIES.join(', ')}`)
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, o: { out: string; strategies?: string; json?: boolean }) => {
+      const config = readBenchmarkConfig(file);
+      const names = (o.strategies ?? config.strategy).split(',').map((s) => s.trim()) as StrategyName[];
+      for (const n of names) if (!STRATEGIES.includes(n)) throw new ZsclError(`unknown strategy '${n}'; known: ${STRATEGIES.join(', ')}`, 'E_CONFIG');
+      const results: MethodResult[] = [];
+      for (const strategy of names) {
+        const result = await trainConfig({ ...config, strategy, name: strategy }, path.join(o.out, strategy), o);
+        results.push(methodResult(strategy, result));
+      }
+      await finish(o.out, results, config, o.json);
+    });
+
+  program
+    .command('eval')
+    .description("zero-shot accuracy of a checkpoint on a config's tasks (templates averaged)")
+    .argument('<config>', 'benchmark config JSON (its tasks and tokenizer)')
+    .option('--checkpoint <file>', "model weights (default: the config's model)")
+    .option('--allow-code-execution', 'allow TorchScript checkpoints (they can run code)')
+    .action(async (file: string, o: { checkpoint?: string; allowCodeExecution?: boolean }) => {
+      const config = readBenchmarkConfig(file);
+      const built = buildBenchmark(config);
+      const model = o.checkpoint ? loadClip(o.checkpoint, { config: config.model.config, allowCodeExecution: o.allowCodeExecution }) : built.model;
+      try {
+        const row = await evaluateAll(model, built.spec.tokenize, built.spec.evaluation);
+        console.log(JSON.stringify({ accuracy: Object.fromEntries(row.map((r) => [r.name, r.accuracy])), mean: row.reduce((a, r) => a + r.accuracy, 0) / row.length }));
+      } finally {
+        if (model !== built.model) model.dispose();
+        built.model.dispose();
+        for (const t of built.tensors) t.dispose();
+      }
+    });
+}
