@@ -1,0 +1,184 @@
+/**
+ * ZSCL steps/s: zscl vs the Python reimplementation of the reference loop
+ * (../shared/bench/reference_zscl_step.py, Debian's python3-torch), as published (teacher text
+ * features of all reference texts recomputed every step) and optimized (cached once), on the tiny
+ * and mid configs, same threads, same run, interleaved; medians of median step times and peak RSS.
+ *
+ *   npx tsx scripts/bench/zscl-step.ts [--models tiny,mid] [--threads 2] [--runs 3] [--steps 20]
+ *
+ * zscl's step is the same work (CE over class prompts, L2 to the task start, both distillation
+ * terms against the initial model, WE every --avg-freq) with two exactly-equivalent
+ * restructurings: one student image forward over task + reference images, and teacher text
+ * features computed once (fixture-verified in test/integration/zscl-fixtures.test.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { Command } from 'commander';
+import { ClipModel } from '../../lib/clip/model';
+import { ContinualTrainer } from '../../lib/cl/trainer';
+import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
+import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
+import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
+import { manualSeed, randint, randn, setNumThreads, tensor } from '../../lib';
+import type { Tensor } from '../../lib';
+import { packageRoot } from '../../lib/native';
+
+const BENCH = process.env.ZSCL_REFERENCE_BENCH ?? path.resolve(packageRoot, '..', 'shared', 'bench');
+const PY = process.env.ZSCL_PYTHON ?? '/usr/bin/python3';
+const MODEL_CONFIG: Record<string, string> = { tiny: 'tiny', mid: 'mid', 'vit-b-16': 'ViT-B-16' };
+
+interface Options {
+  models: string;
+  threads: string;
+  runs: string;
+  steps: string;
+  warmup: string;
+  batch: string;
+  refBatch: string;
+  refTexts: string;
+  classes: string;
+  avgFreq: string;
+  child?: boolean;
+  model?: string;
+}
+
+function tokens(n: number, context: number, vocab: number): Tensor {
+  // [SOT, ids…, EOT, 0…] with EOT at a random position, as the Python side draws them.
+  const rows = randint(1, vocab - 2, [n, context]).data() as BigInt64Array;
+  const ends = randint(2, context, [n]).data() as BigInt64Array;
+  for (let r = 0; r < n; r++) {
+    const end = Number(ends[r]);
+    rows[r * context] = BigInt(vocab - 2);
+    rows[r * context + end] = BigInt(vocab - 1);
+    for (let c = end + 1; c < context; c++) rows[r * context + c] = 0n;
+  }
+  return tensor(rows, { shape: [n, context] });
+}
+
+async function child(o: Options): Promise<void> {
+  const threads = Number(o.threads);
+  setNumThreads(threads);
+  manualSeed(0);
+  const model = ClipModel.create(MODEL_CONFIG[o.model!]);
+  const { contextLength, vocabSize, imageResolution: res } = model.config;
+  const classTokens = tokens(Number(o.classes), contextLength, vocabSize);
+  const refTokens = tokens(Number(o.refTexts), contextLength, vocabSize);
+  const warmup = Number(o.warmup);
+  const steps = Number(o.steps);
+  const total = warmup + steps;
+  // Inputs are drawn per step, as on the Python side (not timed there either: drawn before the step).
+  const taskBatch = async () => ({ images: randn([Number(o.batch), 3, res, res]), labels: randint(0, Number(o.classes), [Number(o.batch)]) });
+  const refBatch = async () => randn([Number(o.refBatch), 3, res, res]);
+  const abort = new AbortController();
+  const trainer = new ContinualTrainer(model, {
+    plugins: [
+      new L2AnchorPlugin(1),
+      new DistillationPlugin({ teacher: 'initial', images: () => ({ next: refBatch }), texts: () => refTokens }),
+      new WeightEnsemblePlugin(Number(o.avgFreq)),
+    ],
+    signal: abort.signal,
+  });
+  const times: number[] = [];
+  let last = 0;
+  trainer.onStep((e) => {
+    const now = performance.now();
+    if (e.it >= warmup) times.push((now - last) / 1000);
+    last = now;
+    if (e.it + 1 >= total) abort.abort();
+  });
+  const setupStart = performance.now();
+  await trainer.begin();
+  const setup = (performance.now() - setupStart) / 1000;
+  last = performance.now();
+  try {
+    await trainer.trainTask(
+      { name: 'bench', classNames: [], classTokens, batches: { next: taskBatch }, iterations: Math.max(1000, total - 1), lr: 1e-5, warmup: 100 },
+      0,
+    );
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'E_CANCELLED') throw error;
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(
+    JSON.stringify({
+      model: o.model,
+      threads,
+      median_step_s: median,
+      steps_per_s: times.length / times.reduce((a, b) => a + b, 0),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+      setup_s: setup,
+      params: model.parameterCount,
+    }),
+  );
+}
+
+function runJson(command: string, args: string[]): Record<string, number | string> {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop()!);
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+// The zscl side runs as plain JavaScript (bundled once), not through tsx's loader, so its RSS
+// and start-up are what an installed package has. The bundle sits one folder below the package
+// root, where the library looks for configs/.
+function bundleChild(): string {
+  const outfile = path.join(packageRoot, '.bench', 'zscl-step.js');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const esbuild = require('esbuild') as typeof import('esbuild');
+  esbuild.buildSync({ entryPoints: [__filename], bundle: true, platform: 'node', target: 'node20', outfile, external: ['sharp', 'node-gyp-build', 'esbuild'], logLevel: 'error' });
+  return outfile;
+}
+
+async function parent(o: Options): Promise<void> {
+  const childScript = bundleChild();
+  const out: Record<string, unknown> = {};
+  for (const model of o.models.split(',')) {
+    const common = ['--threads', o.threads, '--steps', o.steps, '--warmup', o.warmup, '--batch', o.batch, '--ref-batch', o.refBatch, '--ref-texts', o.refTexts, '--classes', o.classes, '--avg-freq', o.avgFreq];
+    const runs: Record<string, Record<string, number | string>[]> = { 'as-published': [], cached: [], zscl: [] };
+    for (let k = 0; k < Number(o.runs); k++) {
+      for (const mode of ['as-published', 'cached'] as const) {
+        runs[mode].push(runJson(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]));
+      }
+      runs.zscl.push(runJson(process.execPath, [childScript, '--child', '--model', model, ...common]));
+    }
+    const step = (mode: string): number => median(runs[mode].map((r) => Number(r.median_step_s)));
+    const rss = (mode: string): number => median(runs[mode].map((r) => Number(r.peak_rss_mb)));
+    out[model] = {
+      median_step_s: { zscl: step('zscl'), python_as_published: step('as-published'), python_cached: step('cached') },
+      speedup_vs_as_published: step('as-published') / step('zscl'),
+      speedup_vs_cached: step('cached') / step('zscl'),
+      peak_rss_mb: { zscl: rss('zscl'), python_as_published: rss('as-published'), python_cached: rss('cached') },
+      rss_ratio_vs_cached: rss('zscl') / rss('cached'),
+      runs: Number(o.runs),
+    };
+    console.error(JSON.stringify({ [model]: out[model] }));
+  }
+  console.log(JSON.stringify({ threads: Number(o.threads), steps: Number(o.steps), batch: Number(o.batch), ref_batch: Number(o.refBatch), ref_texts: Number(o.refTexts), results: out }, null, 2));
+}
+
+const options = new Command()
+  .option('--models <list>', 'tiny, mid, vit-b-16', 'tiny,mid')
+  .option('--threads <n>', 'threads on both sides', '2')
+  .option('--runs <n>', 'interleaved runs per side', '3')
+  .option('--steps <n>', 'timed steps', '20')
+  .option('--warmup <n>', 'untimed steps first', '3')
+  .option('--batch <n>', 'task images per step', '64')
+  .option('--ref-batch <n>', 'reference images per step', '64')
+  .option('--ref-texts <n>', 'reference texts', '1000')
+  .option('--classes <n>', 'class prompts', '10')
+  .option('--avg-freq <n>', 'weight-ensemble period', '100')
+  .option('--child', 'internal: run the zscl side once')
+  .option('--model <name>', 'internal')
+  .parse()
+  .opts<Options>();
+
+(options.child ? child(options) : parent(options)).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
