@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'prebuilds/', 'node_modules/', '**/*.d.ts'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'prebuilds/', 'node_modules/', '.bench/', '.carry/', '.scratch/', '.device-out/', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

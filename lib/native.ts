@@ -34,7 +34,12 @@ export interface RuntimeInfo {
 export interface NativeAddon {
   ops: Record<string, (...args: unknown[]) => NativeResult>;
   opAsync(name: string, ...args: unknown[]): Promise<NativeResult>;
-  dispose(handle: NativeHandle): void;
+  /** Drops the async ops not yet started (their promises stay pending); returns how many. */
+  cancelPending(): number;
+  /** Frees a handle's tensor (or object); `recycle` promises the caller dropped the handle. */
+  dispose(handle: NativeHandle, recycle?: boolean): void;
+  /** The handle every disposed Tensor points at: ops given it throw E_DISPOSED. */
+  readonly disposedHandle: NativeHandle;
   isDisposed(handle: NativeHandle): boolean;
   meta(handle: NativeHandle): [number, string, number[]];
   readData(handle: NativeHandle, raw?: boolean): ArrayBuffer;
@@ -63,6 +68,8 @@ export function native(): NativeAddon {
   const loaded = loadAddon();
   loaded.setErrorClass(ZsclError);
   loaded.initThreads(defaultThreadCount());
+  // An exiting process (or worker) would otherwise wait for every queued async op to run.
+  process.once('exit', () => loaded.cancelPending());
   addon = loaded;
   warnIfSlowBlas(loaded);
   return loaded;

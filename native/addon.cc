@@ -7,7 +7,6 @@
 #include "common/addon_data.h"
 #include "common/dispatch.h"
 #include "common/object.h"
-#include "tensor/handle.h"
 #include "tensor/runtime.h"
 
 namespace zscl {
@@ -27,7 +26,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   limitMallocArenas();
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);
-  data->tensorHandleClass = Napi::Persistent(TensorHandle::DefineClass(env));
   data->objectHandleClass = Napi::Persistent(ObjectHandle::DefineClass(env));
   exportOps(env, exports);
   exportRuntime(env, exports);

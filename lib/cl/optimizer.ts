@@ -6,7 +6,8 @@
 import { ZsclError } from '../errors';
 import { native } from '../native';
 import type { NativeHandle, NativeResult } from '../native';
-import { Tensor, op, wrapList } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
+import { op, wrapList } from '../tensor/tensor';
 
 export type OptimizerKind = 'adamw' | 'sgd';
 

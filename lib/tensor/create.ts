@@ -172,6 +172,10 @@ function flatten(data: NestedNumbers): (number | boolean)[] {
 
 function packNumbers(values: (number | boolean)[], target: DType): { flat: TypedArray; source: DType } {
   const numbers = values.map(Number);
+  if (target === 'int64' || target === 'int32' || target === 'uint8') {
+    const bad = numbers.find((v) => !Number.isFinite(v));
+    if (bad !== undefined) throw new ZsclError(`tensor(): cannot convert ${bad} to ${target}`, 'E_ARG');
+  }
   switch (target) {
     case 'float64':
       return { flat: Float64Array.from(numbers), source: 'float64' };

@@ -3,8 +3,8 @@
  * (those run on a worker thread).
  */
 import { ZsclError } from '../errors';
-import type { Reduction } from './tensor';
-import { Tensor, op, opAsync, wrap } from './tensor';
+import type { Reduction, Tensor } from './tensor';
+import { op, opAsync, wrap } from './tensor';
 
 /** x·Wᵀ + b with weight [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {

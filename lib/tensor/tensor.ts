@@ -1,10 +1,11 @@
 /**
  * Tensor: a JS owner of one native libtorch tensor. Ops are synchronous unless named `*Async`
- * (those run on a worker thread and return a Promise). Results are new tensors tracked by the
+ * (those run on a worker thread with the grad mode of their call, and return a Promise; until it
+ * settles their inputs are busy: dispose() and in-place updates of them throw E_BUSY). Results are new tensors tracked by the
  * current scope ({@link tidy}); `dispose()` frees native memory at once, the GC is only a safety net.
  */
 import { ZsclError, describeValue } from '../errors';
-import type { NativeHandle, NativeOperand, NativeResult } from '../native';
+import type { NativeAddon, NativeHandle, NativeOperand, NativeResult } from '../native';
 import { native } from '../native';
 import type { DataTypeMap, DType, Device } from './dtype';
 import { DTYPES, checkDevice, dtypeCode, viewData } from './dtype';
@@ -21,8 +22,11 @@ type Nested = number | boolean | Nested[];
 
 /** A multi-dimensional array held by libtorch (CPU or CUDA). */
 export class Tensor implements Disposable {
-  /** @internal the native handle; never share it between Tensor objects */
-  readonly handle: NativeHandle;
+  /**
+   * @internal the native handle; never share it between Tensor objects, nor keep it past
+   * dispose() (it is then reused for another tensor, and this field points at a dead handle)
+   */
+  handle: NativeHandle;
   /** @internal the scope that will dispose this tensor, if any */
   scope: Scope | undefined = undefined;
   private meta: [number, string, number[]] | undefined;
@@ -36,27 +40,30 @@ export class Tensor implements Disposable {
 
   // ---- identity ----------------------------------------------------------------------------
 
-  private info(): [number, string, number[]] {
+  private info(what: string): [number, string, number[]] {
+    if (this.released) throw new ZsclError(`Tensor.${what}: the tensor was disposed`, 'E_DISPOSED');
     return (this.meta ??= native().meta(this.handle));
   }
 
-  /** Sizes of each dimension (a copy). */
+  /** Sizes of each dimension (a copy). @throws ZsclError E_DISPOSED after dispose(). */
   get shape(): number[] {
-    return [...this.info()[2]];
+    return [...this.info('shape')[2]];
   }
   /** Number of dimensions. */
   get rank(): number {
-    return this.info()[2].length;
+    return this.info('rank')[2].length;
   }
   /** Number of elements. */
   get size(): number {
-    return this.info()[2].reduce((a, b) => a * b, 1);
+    return this.info('size')[2].reduce((a, b) => a * b, 1);
   }
+  /** Element type. @throws ZsclError E_DISPOSED after dispose(). */
   get dtype(): DType {
-    return DTYPES[this.info()[0]];
+    return DTYPES[this.info('dtype')[0]];
   }
+  /** `'cpu'` or `'cuda:N'`. @throws ZsclError E_DISPOSED after dispose(). */
   get device(): Device {
-    return this.info()[1] as Device;
+    return this.info('device')[1] as Device;
   }
   /** True once {@link dispose} has run. */
   get disposed(): boolean {
@@ -69,7 +76,9 @@ export class Tensor implements Disposable {
    */
   dispose(): void {
     if (this.released) return;
-    native().dispose(this.handle);
+    const addon = native();
+    addon.dispose(this.handle, true);
+    this.handle = addon.disposedHandle;
     this.released = true;
     this.scope?.release(this);
   }
@@ -102,7 +111,7 @@ export class Tensor implements Disposable {
     const flat: (number | boolean)[] = Array.from(data as ArrayLike<number | bigint>, (v) =>
       dtype === 'bool' ? v !== 0 : Number(v),
     );
-    const shape = this.info()[2];
+    const shape = this.info('toArray')[2];
     if (shape.length === 0) return flat[0];
     const build = (dim: number, offset: number): Nested[] => {
       const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
@@ -113,7 +122,10 @@ export class Tensor implements Disposable {
     return build(0, 0);
   }
 
-  /** The value of a one-element tensor. @throws ZsclError E_SHAPE when it has more elements. */
+  /**
+   * The value of a one-element tensor. Sync.
+   * @throws ZsclError E_SHAPE when it has more elements, E_DISPOSED after dispose().
+   */
   item(): number {
     return Number(native().item(this.handle));
   }
@@ -184,7 +196,11 @@ export class Tensor implements Disposable {
   backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
     op('backward', this.handle, gradient?.handle, options.retainGraph ?? false);
   }
-  /** Promise form of {@link backward}, run on a worker thread. */
+  /**
+   * Promise form of {@link backward}, run on a worker thread. Until it settles, gradients and
+   * tensors that require grad are the worker's: reading `grad`, in-place updates of parameters
+   * and another backward throw E_BUSY.
+   */
   async backwardAsync(gradient?: Tensor, options: { retainGraph?: boolean } = {}): Promise<void> {
     await native().opAsync('backward', this.handle, gradient?.handle, options.retainGraph ?? false);
   }
@@ -447,9 +463,9 @@ export class Tensor implements Disposable {
   // ---- products and nn ---------------------------------------------------------------------
 
   matmul(other: Tensor): Tensor {
-    return wrap(op('matmul', this.handle, other.handle));
+    return new Tensor(ops().matmul(this.handle, other.handle) as NativeHandle);
   }
-  /** Promise form of {@link matmul}, run on a worker thread. */
+  /** Promise form of {@link matmul}, run on a worker thread. Rejects with the codes of matmul. */
   matmulAsync(other: Tensor): Promise<Tensor> {
     return opAsync('matmul', this.handle, other.handle);
   }
@@ -513,11 +529,12 @@ export class Tensor implements Disposable {
     return this;
   }
 
+  // The hot paths call the op table directly: no rest array, no spread.
   private unary(name: string): Tensor {
-    return wrap(op(name, this.handle));
+    return new Tensor(ops()[name](this.handle) as NativeHandle);
   }
   private binary(name: string, other: TensorLike): Tensor {
-    return wrap(op(name, this.handle, operand(other)));
+    return new Tensor(ops()[name](this.handle, operand(other)) as NativeHandle);
   }
 }
 
@@ -525,7 +542,14 @@ export class Tensor implements Disposable {
 
 /** @internal runs a native op synchronously */
 export function op(name: string, ...args: unknown[]): NativeResult {
-  return native().ops[name](...args);
+  return ops()[name](...args);
+}
+
+let opTable: NativeAddon['ops'] | undefined;
+
+/** The native op table (loads the addon on first use). */
+function ops(): NativeAddon['ops'] {
+  return (opTable ??= native().ops);
 }
 
 /** @internal runs a native op on a worker thread; resolves to a Tensor in the caller's scope */

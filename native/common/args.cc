@@ -7,30 +7,6 @@
 #include "tensor/handle.h"
 
 namespace zscl {
-namespace {
-
-const char* typeOf(const Napi::Value& value) {
-  switch (value.Type()) {
-    case napi_undefined:
-      return "undefined";
-    case napi_null:
-      return "null";
-    case napi_boolean:
-      return "boolean";
-    case napi_number:
-      return "number";
-    case napi_string:
-      return "string";
-    case napi_bigint:
-      return "bigint";
-    case napi_function:
-      return "function";
-    default:
-      return value.IsArray() ? "array" : "object";
-  }
-}
-
-}  // namespace
 
 OpArgs::OpArgs(const Napi::CallbackInfo& info, const char* op, size_t first)
     : info_(info), op_(op), first_(first) {}
@@ -45,7 +21,9 @@ bool OpArgs::has(size_t i) const {
 }
 
 bool OpArgs::isNumber(size_t i) const {
-  return raw(i).IsNumber() || raw(i).IsBoolean();
+  napi_valuetype type = napi_undefined;
+  napi_typeof(info_.Env(), info_[first_ + i], &type);
+  return type == napi_number || type == napi_boolean;
 }
 
 bool OpArgs::isTensor(size_t i) const {
@@ -54,22 +32,36 @@ bool OpArgs::isTensor(size_t i) const {
 
 void OpArgs::fail(size_t i, const char* expected) const {
   auto value = raw(i);
-  std::string received = typeOf(value);
-  if (value.IsNumber()) received += " " + std::to_string(value.As<Napi::Number>().DoubleValue());
+  std::string received = describeJsType(value);
+  if (value.IsNumber()) received += " " + formatNumber(value.As<Napi::Number>().DoubleValue());
   throw CodedError(code::kArg, std::string(op_) + ": expected " + expected + " for argument " +
                                    std::to_string(i + 1) + " but received " + received);
 }
 
 at::Tensor OpArgs::take(size_t i, bool write) {
-  auto value = raw(i);
-  auto* handle = TensorHandle::FromValue(value);
+  napi_value value = info_[first_ + i];
+  auto* handle = TensorHandle::FromValue(info_.Env(), value);
   if (handle == nullptr) fail(i, "a Tensor");
   if (handle->disposed()) {
     throw CodedError(code::kDisposed, std::string(op_) + ": argument " + std::to_string(i + 1) +
                                           " is a disposed tensor");
   }
-  uses_.push_back({handle, value.As<Napi::Object>(), write});
+  uses_.push_back({handle, value, write, write && handle->tensor().requires_grad()});
   return handle->tensor();
+}
+
+NativeObject* OpArgs::takeObject(size_t i, bool write, const char* kind) {
+  auto value = raw(i);
+  auto* handle = ObjectHandle::FromValue(value);
+  std::string expected = std::string("a ") + kind + " object";
+  if (handle == nullptr) fail(i, expected.c_str());
+  if (handle->disposed()) {
+    throw CodedError(code::kDisposed, std::string(op_) + ": argument " + std::to_string(i + 1) +
+                                          " is a disposed " + kind + " object");
+  }
+  if (std::string(handle->object()->kind()) != kind) fail(i, expected.c_str());
+  uses_.push_back({handle, value, write, false});
+  return handle->object().get();
 }
 
 at::Tensor OpArgs::tensor(size_t i) {
@@ -103,7 +95,7 @@ std::vector<at::Tensor> OpArgs::tensorList(size_t i) {
                                             " of argument " + std::to_string(i + 1) +
                                             " is a disposed tensor");
     }
-    uses_.push_back({handle, item.As<Napi::Object>(), false});
+    uses_.push_back({handle, item, false, false});
     out.push_back(handle->tensor());
   }
   return out;
@@ -151,7 +143,9 @@ std::vector<int64_t> OpArgs::intList(size_t i) {
   for (uint32_t k = 0; k < array.Length(); ++k) {
     Napi::Value item = array[k];
     double v = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : NAN;
-    if (!std::isfinite(v) || std::floor(v) != v) fail(i, "an array of integers");
+    if (!std::isfinite(v) || std::floor(v) != v || std::fabs(v) > 9007199254740991.0) {
+      fail(i, "an array of integers");
+    }
     out[k] = static_cast<int64_t>(v);
   }
   return out;
@@ -197,7 +191,7 @@ std::string OpArgs::describeInputs() const {
   std::string out;
   for (size_t k = 0; k < uses_.size(); ++k) {
     if (k) out += ", ";
-    out += describeTensor(uses_[k].handle->tensor());
+    out += uses_[k].handle->describe();
   }
   return out;
 }

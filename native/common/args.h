@@ -1,6 +1,7 @@
 // Reads the JS arguments of one op call, validating each and naming the op in every error.
 #pragma once
 
+#include <c10/util/SmallVector.h>
 #include <napi.h>
 #include <torch/torch.h>
 
@@ -8,15 +9,17 @@
 #include <string>
 #include <vector>
 
-namespace zscl {
+#include "common/object.h"
+#include "common/pinnable.h"
 
-class TensorHandle;
+namespace zscl {
 
 // A handle an op touches; async ops pin it (and mark it busy) until they settle.
 struct HandleUse {
-  TensorHandle* handle;
-  Napi::Object object;
+  Pinnable* handle;
+  napi_value value;  // valid during the call; async ops take a reference to it
   bool write;
+  bool requiresGrad;  // a written tensor that requires grad (a parameter): see kOpRunsBackward
 };
 
 class OpArgs {
@@ -42,25 +45,32 @@ class OpArgs {
   std::vector<int64_t> intList(size_t i);
   std::optional<std::vector<int64_t>> optIntList(size_t i);
   at::Scalar scalar(size_t i);
+  // A native object of the given kind; `write` marks ops that mutate it (train mode, load, to).
+  template <typename T>
+  T& object(size_t i, bool write = false) {
+    auto* base = takeObject(i, write, T::kKind);
+    return *static_cast<T*>(base);
+  }
   at::ScalarType dtype(size_t i);
   std::optional<at::ScalarType> optDtype(size_t i);
   at::Device device(size_t i);
   std::string string(size_t i);
   Napi::Value raw(size_t i) const;
 
-  const std::vector<HandleUse>& uses() const { return uses_; }
-  // "a=float32[2,3] cpu, b=float32[4] cpu": the tensors this call received, for error messages.
+  const c10::SmallVectorImpl<HandleUse>& uses() const { return uses_; }
+  // "float32[2,3] cpu, float32[4] cpu": the handles this call received, for error messages.
   std::string describeInputs() const;
   // Throws E_ARG: "op: expected <what> for argument N but received <type>".
   [[noreturn]] void fail(size_t i, const char* expected) const;
 
  private:
   at::Tensor take(size_t i, bool write);
+  NativeObject* takeObject(size_t i, bool write, const char* kind);
 
   const Napi::CallbackInfo& info_;
   const char* op_;
   size_t first_;
-  std::vector<HandleUse> uses_;
+  c10::SmallVector<HandleUse, 4> uses_;
 };
 
 }  // namespace zscl

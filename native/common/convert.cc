@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/object.h"
 #include "tensor/handle.h"
 
 namespace zscl {
@@ -50,6 +51,38 @@ at::Device parseDevice(const std::string& text) {
                    "unknown device '" + text + "' (expected 'cpu', 'cuda' or 'cuda:N')");
 }
 
+const char* describeJsType(const Napi::Value& value) {
+  switch (value.Type()) {
+    case napi_undefined:
+      return "undefined";
+    case napi_null:
+      return "null";
+    case napi_boolean:
+      return "boolean";
+    case napi_number:
+      return "number";
+    case napi_string:
+      return "string";
+    case napi_bigint:
+      return "bigint";
+    case napi_function:
+      return "function";
+    default:
+      return value.IsArray() ? "array" : "object";
+  }
+}
+
+std::string formatNumber(double value) {
+  std::ostringstream out;
+  out.precision(17);
+  out << value;
+  auto text = out.str();
+  if (text == "nan" || text == "-nan") return "NaN";
+  if (text == "inf") return "Infinity";
+  if (text == "-inf") return "-Infinity";
+  return text;
+}
+
 std::string describeTensor(const at::Tensor& tensor) {
   if (!tensor.defined()) return "undefined";
   std::ostringstream out;
@@ -82,6 +115,10 @@ Napi::Value ivalueToJs(Napi::Env env, const c10::IValue& value) {
     auto array = Napi::Array::New(env, list.size());
     for (size_t i = 0; i < list.size(); ++i) array[i] = ivalueToJs(env, list.get(i));
     return array;
+  }
+  if (value.isCapsule()) {
+    auto object = c10::static_intrusive_pointer_cast<NativeObject>(value.toCapsule());
+    return ObjectHandle::New(env, std::move(object));
   }
   if (value.isDouble()) return Napi::Number::New(env, value.toDouble());
   if (value.isInt()) return Napi::Number::New(env, static_cast<double>(value.toInt()));

@@ -17,6 +17,12 @@ const char* dtypeName(at::ScalarType type);
 // "cpu", "cuda", "cuda:1"; throws E_DEVICE for anything else.
 at::Device parseDevice(const std::string& text);
 
+// "number", "string", "array", "object", ...: what a JS argument was, for error messages.
+const char* describeJsType(const Napi::Value& value);
+
+// 1.5 -> "1.5", 2 -> "2", NaN -> "NaN": a JS number as a message shows it.
+std::string formatNumber(double value);
+
 // "float32[2,3] cpu" — how error messages name a tensor.
 std::string describeTensor(const at::Tensor& tensor);
 

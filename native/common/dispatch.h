@@ -16,14 +16,28 @@ namespace zscl {
 // Validates the JS arguments and builds the thunk (main thread).
 using OpParser = Thunk (*)(OpArgs& args);
 
+// What an op does beyond reading its arguments, for the busy checks.
+enum OpFlags : unsigned {
+  kOpPlain = 0,
+  // Runs backward: while it runs on a worker, the gradients of the graph's leaves are being
+  // written there, so in-place updates of tensors that require grad and gradient access wait.
+  kOpRunsBackward = 1u << 0,
+  // Reads or replaces gradients (grad, setGrad, a sync backward): refused while a backward runs
+  // on a worker.
+  kOpAccessesGrad = 1u << 1,
+};
+
 struct OpDef {
   const char* name;
   OpParser parse;
+  unsigned flags;
 };
 
 class OpRegistry {
  public:
-  void add(const char* name, OpParser parse) { ops_.push_back({name, parse}); }
+  void add(const char* name, OpParser parse, unsigned flags = kOpPlain) {
+    ops_.push_back({name, parse, flags});
+  }
   const std::vector<OpDef>& ops() const { return ops_; }
 
  private:
@@ -39,6 +53,9 @@ void registerNnOps(OpRegistry& registry);
 void registerAutogradOps(OpRegistry& registry);
 void registerClipOps(OpRegistry& registry);
 void registerJitArchiveOps(OpRegistry& registry);
+void registerOptimizerOps(OpRegistry& registry);
+void registerParamOps(OpRegistry& registry);
+void registerDistOps(OpRegistry& registry);
 
 // exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
 void exportOps(Napi::Env env, Napi::Object exports);

@@ -25,11 +25,13 @@ const char* classifyTorchMessage(const std::string& m) {
                                 std::regex::icase);
   static const std::regex device(R"(device|cuda|CUDA)");
   static const std::regex autograd(
-      R"(requires grad|grad_fn|leaf Variable|inplace operation|backward through the graph|does not require grad)");
+      R"(requires.grad|grad_fn|leaf variable|inplace operation|in-place operation|backward through the graph|implicitly created only for scalar|does not require grad|modified by an inplace)",
+      std::regex::icase);
   static const std::regex dtype(
-      R"(dtype|scalar type|ScalarType|not implemented for '|expected .*(Float|Double|Long|Int|Half|BFloat16|Bool))");
+      R"(dtype|scalar type|ScalarType|not implemented for '|can't be cast|result type|[Ee]xpected .*\b(Float|Double|Long|Int|Half|BFloat16|Bool)\b|bool tensors? (is|are) not supported|integer tensors? (is|are) not supported|only (floating|Tensors of floating))");
   static const std::regex shape(
-      R"(size|shape|dimension|must match|broadcast|cannot be multiplied|expected .*-?D|dims)");
+      R"(size|shape|dimension|must match|broadcast|cannot be multiplied|expected .*-?D|dims|numel)",
+      std::regex::icase);
   if (std::regex_search(m, index)) return code::kIndex;
   if (std::regex_search(m, autograd)) return code::kAutograd;
   if (std::regex_search(m, device)) return code::kDevice;

@@ -1,5 +1,7 @@
 #include "common/memory.h"
 
+#include <cstdlib>
+
 namespace zscl {
 
 void MemoryLedger::track(napi_env env, const at::Tensor& tensor) {
@@ -7,12 +9,11 @@ void MemoryLedger::track(napi_env env, const at::Tensor& tensor) {
   ++tensors_;
   if (!tensor.has_storage()) return;
   const void* key = tensor.storage().unsafeGetStorageImpl();
-  auto [it, inserted] = storages_.try_emplace(key, StorageUse{0, 0, tensor.is_cpu()});
+  auto [it, inserted] = storages_.emplace(key, StorageUse{0, 0, tensor.is_cpu()});
   if (inserted) {
     it->second.bytes = static_cast<int64_t>(tensor.storage().nbytes());
     bytes_ += it->second.bytes;
-    int64_t ignored;
-    if (it->second.host) napi_adjust_external_memory(env, it->second.bytes, &ignored);
+    if (it->second.host) adjustHost(env, it->second.bytes);
   }
   ++it->second.handles;
 }
@@ -25,9 +26,17 @@ void MemoryLedger::untrack(napi_env env, const at::Tensor& tensor) {
   if (it == storages_.end()) return;
   if (--it->second.handles > 0) return;
   bytes_ -= it->second.bytes;
-  int64_t ignored;
-  if (it->second.host) napi_adjust_external_memory(env, -it->second.bytes, &ignored);
+  if (it->second.host) adjustHost(env, -it->second.bytes);
   storages_.erase(it);
+}
+
+void MemoryLedger::adjustHost(napi_env env, int64_t delta) {
+  hostBytes_ += delta;
+  int64_t pending = hostBytes_ - reportedHostBytes_;
+  if (detached_ || std::llabs(pending) < kReportStep) return;
+  int64_t ignored;
+  napi_adjust_external_memory(env, pending, &ignored);
+  reportedHostBytes_ = hostBytes_;
 }
 
 }  // namespace zscl

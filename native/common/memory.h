@@ -1,11 +1,11 @@
 // Counts live tensor handles and the bytes of the storages they keep alive (views share one).
 #pragma once
 
+#include <c10/util/flat_hash_map.h>
 #include <napi.h>
 #include <torch/torch.h>
 
 #include <cstdint>
-#include <unordered_map>
 
 namespace zscl {
 
@@ -14,6 +14,8 @@ class MemoryLedger {
   // Records a tensor now owned by a JS handle; host bytes are reported to V8 as external memory.
   void track(napi_env env, const at::Tensor& tensor);
   void untrack(napi_env env, const at::Tensor& tensor);
+  // The environment is being torn down: stop reporting to V8 (handles may outlive it briefly).
+  void detach() { detached_ = true; }
 
   int64_t tensors() const { return tensors_; }
   int64_t bytes() const { return bytes_; }
@@ -25,9 +27,18 @@ class MemoryLedger {
     int64_t bytes;
     bool host;
   };
-  std::unordered_map<const void*, StorageUse> storages_;
+  // Tells V8 about host bytes in steps of kReportStep, not per tensor: a 2x2 op would otherwise
+  // pay two V8 calls for 16 bytes.
+  void adjustHost(napi_env env, int64_t delta);
+  static constexpr int64_t kReportStep = 1 << 20;
+
+  bool detached_ = false;
+  // Open addressing: no allocation per tracked tensor, unlike std::unordered_map.
+  ska::flat_hash_map<const void*, StorageUse> storages_;
   int64_t tensors_ = 0;
   int64_t bytes_ = 0;
+  int64_t hostBytes_ = 0;
+  int64_t reportedHostBytes_ = 0;
 };
 
 }  // namespace zscl

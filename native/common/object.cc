@@ -7,7 +7,8 @@ namespace zscl {
 namespace {
 
 constexpr napi_type_tag kObjectTag = {0x7a73636c6f626a65ULL, 0x6374686e646c6521ULL};
-c10::intrusive_ptr<NativeObject>* pendingObject = nullptr;
+// Per thread: main and worker threads create objects concurrently, each in its own environment.
+thread_local c10::intrusive_ptr<NativeObject>* pendingObject = nullptr;
 
 }  // namespace
 

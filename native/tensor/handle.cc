@@ -1,68 +1,92 @@
 #include "tensor/handle.h"
 
 #include "common/addon_data.h"
+#include "common/convert.h"
 #include "common/errors.h"
 
 namespace zscl {
-namespace {
 
-// Distinguishes our handles from any other object passed where a tensor is expected.
-constexpr napi_type_tag kTensorTag = {0x7a73636c74656e73ULL, 0x6f7268616e646c65ULL};
-
-// Tensor waiting to be adopted by the constructor that New() is running (main thread only).
-at::Tensor* pendingTensor = nullptr;
-
-}  // namespace
-
-Napi::Function TensorHandle::DefineClass(Napi::Env env) {
-  return ObjectWrap<TensorHandle>::DefineClass(env, "TensorHandle", {});
-}
-
-Napi::Object TensorHandle::New(Napi::Env env, at::Tensor tensor) {
-  auto* data = env.GetInstanceData<AddonData>();
-  pendingTensor = &tensor;
-  auto object = data->tensorHandleClass.New({});
-  pendingTensor = nullptr;
-  napi_type_tag_object(env, object, &kTensorTag);
-  return object;
-}
-
-TensorHandle* TensorHandle::FromValue(Napi::Value value) {
-  if (!value.IsObject()) return nullptr;
-  bool tagged = false;
-  napi_check_object_type_tag(value.Env(), value, &kTensorTag, &tagged);
-  if (!tagged) return nullptr;
-  return ObjectWrap<TensorHandle>::Unwrap(value.As<Napi::Object>());
-}
-
-TensorHandle::TensorHandle(const Napi::CallbackInfo& info)
-    : ObjectWrap<TensorHandle>(info), env_(info.Env()) {
-  if (pendingTensor == nullptr) {
-    throw Napi::TypeError::New(info.Env(), "TensorHandle cannot be constructed from JavaScript");
-  }
-  tensor_ = std::move(*pendingTensor);
-  info.Env().GetInstanceData<AddonData>()->memory.track(env_, tensor_);
+TensorHandle::TensorHandle(napi_env env, at::Tensor tensor, std::shared_ptr<MemoryLedger> ledger)
+    : tensor_(std::move(tensor)), env_(env), ledger_(std::move(ledger)) {
+  ledger_->track(env_, tensor_);
 }
 
 TensorHandle::~TensorHandle() {
-  // GC finalizer: the safety net for tensors nobody disposed.
-  if (tensor_.defined()) {
-    auto* data = static_cast<AddonData*>(nullptr);
-    napi_get_instance_data(env_, reinterpret_cast<void**>(&data));
-    if (data != nullptr) data->memory.untrack(env_, tensor_);
-    tensor_ = at::Tensor();
+  if (tensor_.defined()) ledger_->untrack(env_, tensor_);
+  tag_ = 0;
+}
+
+Napi::Value TensorHandle::New(Napi::Env env, at::Tensor tensor) {
+  auto* data = env.GetInstanceData<AddonData>();
+  if (!data->handlePool.empty()) {
+    auto* handle = data->handlePool.back();
+    data->handlePool.pop_back();
+    handle->pooled_ = false;
+    napi_value value = nullptr;
+    if (napi_get_reference_value(env, handle->poolRef_, &value) == napi_ok && value != nullptr) {
+      napi_reference_unref(env, handle->poolRef_, nullptr);
+      handle->tensor_ = std::move(tensor);
+      handle->ledger_->track(env, handle->tensor_);
+      return Napi::Value(env, value);
+    }
   }
+  auto* handle = new TensorHandle(env, std::move(tensor), data->memory);
+  napi_value value;
+  napi_status status = napi_create_external(env, handle, Finalize, nullptr, &value);
+  if (status != napi_ok) {
+    delete handle;
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
+  return Napi::Value(env, value);
+}
+
+Napi::Value TensorHandle::NewDisposedSentinel(Napi::Env env) {
+  auto value = New(env, at::Tensor());
+  FromValue(env, value)->sentinel_ = true;
+  return value;
+}
+
+void TensorHandle::Recycle(Napi::Env env, napi_value value, TensorHandle* handle) {
+  auto& pool = env.GetInstanceData<AddonData>()->handlePool;
+  if (handle->sentinel_ || handle->pooled_ || !handle->disposed() || handle->busy()) return;
+  if (pool.size() >= AddonData::kHandlePoolLimit) return;
+  napi_status status = handle->poolRef_ == nullptr
+                           ? napi_create_reference(env, value, 1, &handle->poolRef_)
+                           : napi_reference_ref(env, handle->poolRef_, nullptr);
+  if (status != napi_ok) return;
+  handle->pooled_ = true;
+  pool.push_back(handle);
+}
+
+TensorHandle* TensorHandle::FromValue(napi_env env, napi_value value) {
+  void* data = nullptr;
+  // Fails (without throwing) for anything that is not an External.
+  if (napi_get_value_external(env, value, &data) != napi_ok || data == nullptr) return nullptr;
+  auto* handle = static_cast<TensorHandle*>(data);
+  return handle->tag_ == kTag ? handle : nullptr;
+}
+
+// An External is collected only when nothing reaches it, and async ops hold a reference to each
+// handle they use, so no op can see a handle deleted here.
+void TensorHandle::Finalize(napi_env env, void* data, void* hint) {
+  auto* handle = static_cast<TensorHandle*>(data);
+  if (handle->poolRef_ != nullptr) napi_delete_reference(env, handle->poolRef_);
+  delete handle;
 }
 
 void TensorHandle::dispose(const char* op) {
   if (!tensor_.defined()) return;
-  if (readers > 0 || writers > 0) {
+  if (busy()) {
     throw CodedError(code::kBusy, std::string(op) +
                                       ": tensor is in use by an unfinished async operation; await "
                                       "it before dispose()");
   }
-  Env().GetInstanceData<AddonData>()->memory.untrack(env_, tensor_);
+  ledger_->untrack(env_, tensor_);
   tensor_ = at::Tensor();
+}
+
+std::string TensorHandle::describe() const {
+  return tensor_.defined() ? describeTensor(tensor_) : "disposed tensor";
 }
 
 }  // namespace zscl

@@ -22,29 +22,38 @@ void registerAutogradOps(OpRegistry& r) {
     return [=]() -> c10::IValue { return x.is_leaf(); };
   });
   // backward(x, gradient?, retainGraph?)
-  r.add("backward", [](OpArgs& a) -> Thunk {
-    auto x = a.tensor(0);
-    auto gradient = a.optTensor(1);
-    auto retain = a.boolean(2, false);
-    return [=]() -> c10::IValue {
-      x.backward(gradient ? *gradient : at::Tensor(), retain);
-      return c10::IValue();
-    };
-  });
+  r.add(
+      "backward",
+      [](OpArgs& a) -> Thunk {
+        auto x = a.tensor(0);
+        auto gradient = a.optTensor(1);
+        auto retain = a.boolean(2, false);
+        return [=]() -> c10::IValue {
+          x.backward(gradient ? *gradient : at::Tensor(), retain);
+          return c10::IValue();
+        };
+      },
+      kOpRunsBackward | kOpAccessesGrad);
   // grad(x): the accumulated gradient, or null.
-  r.add("grad", [](OpArgs& a) -> Thunk {
-    auto x = a.tensor(0);
-    return [=]() -> c10::IValue { return x.grad(); };
-  });
+  r.add(
+      "grad",
+      [](OpArgs& a) -> Thunk {
+        auto x = a.tensor(0);
+        return [=]() -> c10::IValue { return x.grad(); };
+      },
+      kOpAccessesGrad);
   // setGrad(x, g | null): replace or clear the gradient.
-  r.add("setGrad", [](OpArgs& a) -> Thunk {
-    auto x = a.mutableTensor(0);
-    auto g = a.optTensor(1);
-    return [=]() mutable -> c10::IValue {
-      x.mutable_grad() = g ? *g : at::Tensor();
-      return c10::IValue();
-    };
-  });
+  r.add(
+      "setGrad",
+      [](OpArgs& a) -> Thunk {
+        auto x = a.mutableTensor(0);
+        auto g = a.optTensor(1);
+        return [=]() mutable -> c10::IValue {
+          x.mutable_grad() = g ? *g : at::Tensor();
+          return c10::IValue();
+        };
+      },
+      kOpAccessesGrad);
   r.add("retainGrad", [](OpArgs& a) -> Thunk {
     auto x = a.tensor(0);
     return [=]() -> c10::IValue {

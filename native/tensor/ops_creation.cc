@@ -27,23 +27,29 @@ void checkShape(OpArgs& a, const std::vector<int64_t>& shape) {
 Thunk fromBuffer(OpArgs& a) {
   auto value = a.raw(0);
   if (!value.IsTypedArray()) a.fail(0, "a typed array");
-  auto typed = value.As<Napi::TypedArray>();
+  // The data pointer straight from the view: also right for a SharedArrayBuffer.
+  napi_typedarray_type type;
+  size_t length = 0, offset = 0;
+  void* data = nullptr;
+  napi_value arrayBuffer;
+  NAPI_THROW_IF_FAILED(
+      a.env(),
+      napi_get_typedarray_info(a.env(), value, &type, &length, &data, &arrayBuffer, &offset),
+      Thunk());
+  size_t byteLength = length * value.As<Napi::TypedArray>().ElementSize();
   auto shape = a.intList(1);
   checkShape(a, shape);
   auto source = a.dtype(2);
   auto target = a.optDtype(3).value_or(source);
   auto tensor = torch::empty(shape, at::TensorOptions().dtype(source));
   size_t expected = tensor.numel() * tensor.element_size();
-  if (typed.ByteLength() != expected) {
-    throw CodedError(code::kShape, std::string(a.op()) + ": " + std::to_string(typed.ByteLength()) +
+  if (byteLength != expected) {
+    throw CodedError(code::kShape, std::string(a.op()) + ": " + std::to_string(byteLength) +
                                        " bytes of data do not fill shape of " +
                                        std::to_string(tensor.numel()) + " elements (" +
                                        std::to_string(expected) + " bytes)");
   }
-  if (expected > 0) {
-    auto* bytes = static_cast<uint8_t*>(typed.ArrayBuffer().Data()) + typed.ByteOffset();
-    std::memcpy(tensor.data_ptr(), bytes, expected);
-  }
+  if (expected > 0) std::memcpy(tensor.data_ptr(), data, expected);
   std::optional<at::Device> device;
   if (a.has(4)) device = a.device(4);
   return [=]() -> c10::IValue {
@@ -81,10 +87,12 @@ Thunk full(OpArgs& a) {
   return [=]() -> c10::IValue { return torch::full(shape, value, opts); };
 }
 
-// arange(start, end, step, dtype?, device?)
+// arange(start, end, step, dtype?, device?): int64 when all three are integers, else float32,
+// as torch.arange infers.
 Thunk arange(OpArgs& a) {
   auto start = a.scalar(0), end = a.scalar(1), step = a.scalar(2);
-  auto opts = options(a, 3, 4, at::kLong);
+  bool integral = start.isIntegral(false) && end.isIntegral(false) && step.isIntegral(false);
+  auto opts = options(a, 3, 4, integral ? at::kLong : at::kFloat);
   if (step.toDouble() == 0) {
     throw CodedError(code::kArg, std::string(a.op()) + ": step must be non-zero");
   }

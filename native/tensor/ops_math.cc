@@ -16,8 +16,13 @@ Operand operand(OpArgs& a, size_t i) {
   return {a.tensor(i), at::Scalar()};
 }
 
+// A JS number becomes a "wrapped number", so type promotion treats it as Python treats a number
+// (an int tensor plus 0.5 is float32, a float16 tensor stays float16).
 at::Tensor asTensor(const Operand& o, const at::Tensor& like) {
-  return o.tensor ? *o.tensor : at::scalar_to_tensor(o.scalar, like.device());
+  if (o.tensor) return *o.tensor;
+  auto wrapped = at::scalar_to_tensor(o.scalar, like.device());
+  wrapped.unsafeGetTensorImpl()->set_wrapped_number(true);
+  return wrapped;
 }
 
 }  // namespace
@@ -118,8 +123,12 @@ void registerMathOps(OpRegistry& r) {
   r.add("where", [](OpArgs& a) -> Thunk {
     auto cond = a.tensor(0);
     auto x = operand(a, 1), y = operand(a, 2);
-    return
-        [=]() -> c10::IValue { return torch::where(cond, asTensor(x, cond), asTensor(y, cond)); };
+    return [=]() -> c10::IValue {
+      auto a = asTensor(x, cond), b = asTensor(y, cond);
+      // where's kernel does not cast: bring both sides to the promoted type first.
+      auto type = at::result_type(a, b);
+      return torch::where(cond, a.to(type), b.to(type));
+    };
   });
 
   // clamp(x, min?, max?)

@@ -1,4 +1,5 @@
 // Linear algebra and neural-network functions: products, convolution, normalisation, losses.
+#include "common/convert.h"
 #include "common/dispatch.h"
 #include "common/errors.h"
 
@@ -29,6 +30,8 @@ std::vector<int64_t> pair(OpArgs& a, size_t i, int64_t fallback) {
 void registerNnOps(OpRegistry& r) {
   r.add("matmul", [](OpArgs& a) -> Thunk {
     auto x = a.tensor(0), y = a.tensor(1);
+    // 2-D x 2-D is what matmul itself hands to mm: calling mm skips one dispatch.
+    if (x.dim() == 2 && y.dim() == 2) return [=]() -> c10::IValue { return torch::mm(x, y); };
     return [=]() -> c10::IValue { return torch::matmul(x, y); };
   });
   r.add("bmm", [](OpArgs& a) -> Thunk {
@@ -76,7 +79,8 @@ void registerNnOps(OpRegistry& r) {
     auto x = a.tensor(0);
     std::string approximate = a.has(1) ? a.string(1) : "none";
     if (approximate != "none" && approximate != "tanh") {
-      throw CodedError(code::kArg, "gelu: approximate must be 'none' or 'tanh'");
+      throw CodedError(code::kArg,
+                       "gelu: approximate must be 'none' or 'tanh', got '" + approximate + "'");
     }
     return [=]() -> c10::IValue { return at::gelu(x, approximate); };
   });
@@ -89,7 +93,9 @@ void registerNnOps(OpRegistry& r) {
     auto x = a.tensor(0);
     auto p = a.number(1);
     auto train = a.boolean(2, true);
-    if (p < 0 || p > 1) throw CodedError(code::kArg, "dropout: p must be in [0, 1]");
+    if (!(p >= 0 && p <= 1)) {
+      throw CodedError(code::kArg, "dropout: p must be in [0, 1], got " + formatNumber(p));
+    }
     return [=]() -> c10::IValue { return torch::dropout(x, p, train); };
   });
   // embedding(weight[V,D], indices)
@@ -104,8 +110,15 @@ void registerNnOps(OpRegistry& r) {
     auto red = reduction(a, 2);
     auto smoothing = a.optNumber(3).value_or(0.0);
     auto weight = a.optTensor(4);
-    if (smoothing < 0 || smoothing > 1) {
-      throw CodedError(code::kArg, "crossEntropy: labelSmoothing must be in [0, 1]");
+    if (!(smoothing >= 0 && smoothing <= 1)) {
+      throw CodedError(code::kArg, "crossEntropy: labelSmoothing must be in [0, 1], got " +
+                                       formatNumber(smoothing));
+    }
+    // Probabilities must match the logits' shape; torch would read a mismatch as class indices.
+    if (at::isFloatingType(target.scalar_type()) && target.sizes() != logits.sizes()) {
+      throw CodedError(code::kShape, "crossEntropy: soft targets " + describeTensor(target) +
+                                         " must have the shape of the logits " +
+                                         describeTensor(logits));
     }
     return [=]() -> c10::IValue {
       return at::cross_entropy_loss(logits, target, weight ? *weight : at::Tensor(), red, -100,

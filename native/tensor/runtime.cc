@@ -17,6 +17,8 @@
 #include "common/addon_data.h"
 #include "common/convert.h"
 #include "common/errors.h"
+#include "common/function.h"
+#include "common/object.h"
 #include "tensor/handle.h"
 
 #ifdef ZSCL_WITH_CUDA
@@ -43,9 +45,10 @@ std::atomic<int> chosenThreads{-1};
 TensorHandle& handleArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   auto* handle = TensorHandle::FromValue(info[i]);
   if (handle == nullptr) {
-    throw makeJsError(info.Env(),
-                      {code::kArg, std::string(op) + ": expected a Tensor for argument " +
-                                       std::to_string(i + 1)});
+    throw makeJsError(
+        info.Env(),
+        {code::kArg, std::string(op) + ": expected a Tensor for argument " + std::to_string(i + 1) +
+                         " but received " + describeJsType(info[i])});
   }
   return *handle;
 }
@@ -77,10 +80,23 @@ auto guarded(const Napi::CallbackInfo& info, const char* op, F&& body) -> declty
   }
 }
 
+// dispose(handle, recycle?): `recycle` promises that the caller dropped its last reference to a
+// tensor handle (Tensor.dispose does), so the handle may be reused for a later result.
 Napi::Value dispose(const Napi::CallbackInfo& info) {
-  auto& handle = handleArg(info, 0, "dispose");
-  guarded(info, "dispose", [&] { handle.dispose("dispose"); });
-  return info.Env().Undefined();
+  auto env = info.Env();
+  if (auto* handle = TensorHandle::FromValue(env, info[0])) {
+    guarded(info, "dispose", [&] { handle->dispose("dispose"); });
+    bool recycle = false;
+    if (info.Length() > 1 && napi_get_value_bool(env, info[1], &recycle) == napi_ok && recycle) {
+      TensorHandle::Recycle(env, info[0], handle);
+    }
+    return env.Undefined();
+  }
+  if (auto* object = ObjectHandle::FromValue(info[0])) {
+    guarded(info, "dispose", [&] { object->dispose("dispose"); });
+    return env.Undefined();
+  }
+  throw makeJsError(env, {code::kArg, "dispose: expected a Tensor handle for argument 1"});
 }
 
 Napi::Value isDisposed(const Napi::CallbackInfo& info) {
@@ -142,7 +158,7 @@ Napi::Value item(const Napi::CallbackInfo& info) {
 
 Napi::Value memory(const Napi::CallbackInfo& info) {
   auto env = info.Env();
-  const auto& ledger = env.GetInstanceData<AddonData>()->memory;
+  const auto& ledger = *env.GetInstanceData<AddonData>()->memory;
   auto out = Napi::Object::New(env);
   out.Set("tensors", Napi::Number::New(env, ledger.tensors()));
   out.Set("bytes", Napi::Number::New(env, ledger.bytes()));
@@ -174,12 +190,13 @@ Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value manualSeed(const Napi::CallbackInfo& info) {
-  if (!info[0].IsNumber())
-    throw makeJsError(info.Env(), {code::kArg, "manualSeed: expected a number"});
-  double seed = info[0].As<Napi::Number>().DoubleValue();
-  if (seed < 0 || seed > 9007199254740991.0 ||
+  double seed = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!info[0].IsNumber() || !(seed >= 0 && seed <= 9007199254740991.0) ||
       seed != static_cast<double>(static_cast<uint64_t>(seed))) {
-    throw makeJsError(info.Env(), {code::kArg, "manualSeed: expected a non-negative integer"});
+    std::string received = info[0].IsNumber() ? formatNumber(seed) : describeJsType(info[0]);
+    throw makeJsError(
+        info.Env(),
+        {code::kArg, "manualSeed: expected a non-negative integer but received " + received});
   }
   torch::manual_seed(static_cast<uint64_t>(seed));
   return info.Env().Undefined();
@@ -296,21 +313,22 @@ Napi::Value cudaSynchronize(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void exportRuntime(Napi::Env env, Napi::Object exports) {
-  exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
-  exports.Set("isDisposed", Napi::Function::New(env, isDisposed, "isDisposed"));
-  exports.Set("meta", Napi::Function::New(env, meta, "meta"));
-  exports.Set("readData", Napi::Function::New(env, readData, "readData"));
-  exports.Set("item", Napi::Function::New(env, item, "item"));
-  exports.Set("memory", Napi::Function::New(env, memory, "memory"));
-  exports.Set("setNumThreads", Napi::Function::New(env, setNumThreads, "setNumThreads"));
-  exports.Set("initThreads", Napi::Function::New(env, initThreads, "initThreads"));
-  exports.Set("getNumThreads", Napi::Function::New(env, getNumThreads, "getNumThreads"));
-  exports.Set("manualSeed", Napi::Function::New(env, manualSeed, "manualSeed"));
-  exports.Set("setGradEnabled", Napi::Function::New(env, setGradEnabled, "setGradEnabled"));
-  exports.Set("isGradEnabled", Napi::Function::New(env, isGradEnabled, "isGradEnabled"));
-  exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
-  exports.Set("runtimeInfo", Napi::Function::New(env, runtimeInfo, "runtimeInfo"));
-  exports.Set("cudaSynchronize", Napi::Function::New(env, cudaSynchronize, "cudaSynchronize"));
+  exports.Set("dispose", safeFunction<dispose>(env, "dispose"));
+  exports.Set("disposedHandle", TensorHandle::NewDisposedSentinel(env));
+  exports.Set("isDisposed", safeFunction<isDisposed>(env, "isDisposed"));
+  exports.Set("meta", safeFunction<meta>(env, "meta"));
+  exports.Set("readData", safeFunction<readData>(env, "readData"));
+  exports.Set("item", safeFunction<item>(env, "item"));
+  exports.Set("memory", safeFunction<memory>(env, "memory"));
+  exports.Set("setNumThreads", safeFunction<setNumThreads>(env, "setNumThreads"));
+  exports.Set("initThreads", safeFunction<initThreads>(env, "initThreads"));
+  exports.Set("getNumThreads", safeFunction<getNumThreads>(env, "getNumThreads"));
+  exports.Set("manualSeed", safeFunction<manualSeed>(env, "manualSeed"));
+  exports.Set("setGradEnabled", safeFunction<setGradEnabled>(env, "setGradEnabled"));
+  exports.Set("isGradEnabled", safeFunction<isGradEnabled>(env, "isGradEnabled"));
+  exports.Set("setErrorClass", safeFunction<setErrorClass>(env, "setErrorClass"));
+  exports.Set("runtimeInfo", safeFunction<runtimeInfo>(env, "runtimeInfo"));
+  exports.Set("cudaSynchronize", safeFunction<cudaSynchronize>(env, "cudaSynchronize"));
 }
 
 }  // namespace zscl

@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
+import { buildSync } from 'esbuild';
 import { ClipModel } from '../../lib/clip/model';
 import { ContinualTrainer } from '../../lib/cl/trainer';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
@@ -129,9 +130,7 @@ function median(values: number[]): number {
 // root, where the library looks for configs/.
 function bundleChild(): string {
   const outfile = path.join(packageRoot, '.bench', 'zscl-step.js');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({ entryPoints: [__filename], bundle: true, platform: 'node', target: 'node20', outfile, external: ['sharp', 'node-gyp-build', 'esbuild'], logLevel: 'error' });
+  buildSync({ entryPoints: [__filename], bundle: true, platform: 'node', target: 'node20', outfile, external: ['sharp', 'node-gyp-build', 'esbuild'], logLevel: 'error' });
   return outfile;
 }
 
