@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'E_TORCH' // any other libtorch failure
   | 'E_CONFIG' // invalid configuration
   | 'E_CANCELLED' // operation cancelled by the caller
-  | 'E_NONFINITE'; // NaN or Inf where a finite value is required
+  | 'E_NONFINITE' // NaN or Inf where a finite value is required
+  | 'E_DIST'; // distributed training: a peer died or timed out, ranks disagree, rendezvous failed
 
 /** An error with a machine-readable {@link ErrorCode}. */
 export class ZsclError extends Error {

@@ -94,3 +94,31 @@ export {
 export { loadClip, saveClip, readCheckpoint, fromHuggingFaceKeys, fromOpenAiKeys, type LoadClipOptions } from './clip/checkpoint';
 export { ZeroShotClassifier, fillTemplate, type PromptTemplate, type TokenizeFn } from './clip/zero-shot';
 export * as data from './data';
+export {
+  ProcessGroup,
+  compiledBackends,
+  readDistEnv,
+  launch,
+  freePort,
+  evaluateAllDataParallel,
+  shardEvaluationSet,
+  DEFAULT_DIST_TIMEOUT_MS,
+  DEFAULT_BUCKET_BYTES,
+  type ProcessGroupOptions,
+  type ReduceOp,
+  type DistEnv,
+  type DistBackend,
+  type LaunchOptions,
+  type LaunchResult,
+  type RankExit,
+} from './dist';
+export { startRun, type RunHandle, type RunProgress } from './cl/service';
+export { runExperiment, type RunSpec, type RunResult, type RunEvents } from './cl/runner';
+export { ContinualTrainer, type TrainerOptions, type StepEvent, type TrainMode } from './cl/trainer';
+export { strategyPlugins, strategyDefaults, STRATEGIES, type StrategyName, type StrategyOptions, type StrategyData, type Setting } from './cl/strategies';
+export type { Plugin, LossTerm, RunContext, TaskContext, StepContext, PluginState } from './cl/plugin';
+export type { TrainingTask, Batch, BatchStream, ImageStream, ExampleSource } from './cl/task';
+export { Optimizer, type OptimizerOptions, type OptimizerState } from './cl/optimizer';
+export { evaluateSet, evaluateAll, type EvaluationSet, type TaskAccuracy } from './cl/evaluation';
+export { validateBenchmarkConfig, type BenchmarkConfig } from './cl/benchmark/config';
+export { buildBenchmark } from './cl/benchmark/build';

@@ -23,7 +23,7 @@ function locate() {
     fail([error.message]);
   }
   if (found) return found;
-  ensurePackages(['libtorch-dev', 'libopenblas0-openmp']);
+  ensurePackages(['libtorch-dev', 'libopenblas0-openmp', 'libgloo-dev']);
   found = findLibtorch();
   if (found) return found;
   fail([

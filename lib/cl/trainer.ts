@@ -156,7 +156,7 @@ export class ContinualTrainer {
       const batch: Batch = group ? { images: group.shard(globalBatch.images), labels: group.shard(globalBatch.labels) } : globalBatch;
       const trace: Record<string, number | boolean> = {};
       const extra = new Map<Plugin, { start: number; length: number }>();
-      let features: Tensor | undefined;
+      let features: Tensor | undefined = undefined;
       const step: StepContext = {
         ...ctx,
         it,

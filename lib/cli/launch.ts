@@ -56,8 +56,7 @@ export function registerLaunch(program: Command): void {
     .option('--threads <n>', 'libtorch threads per process (default: cores / nproc)', positiveInt('threads'))
     .option('--grace <ms>', 'after a process fails, how long the others may take to fail by themselves before they are terminated (default 10000)', nonNegativeInt('grace'))
     .argument('<command>', 'the program to run (e.g. node)')
-    .argument('[args...]', 'its arguments (put -- before them when they start with -)')
-    .passThroughOptions()
+    .argument('[args...]', 'its arguments (put -- before the command when they hold options)')
     .action(async (command: string, args: string[], flags: LaunchFlags) => {
       const result = await launch({ ...launchOptionsOf(flags), command, args });
       if (result.firstFailure) {

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { ZsclError } from '../errors';
 import { registerDemo } from './demo';
 import { registerInfo } from './info';
+import { registerLaunch } from './launch';
 import { registerMetrics } from './metrics';
 import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTokenize(program);
   registerTrain(program);
   registerDemo(program);
+  registerLaunch(program);
   return program;
 }
 

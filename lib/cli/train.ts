@@ -18,6 +18,8 @@ import { ZsclError } from '../errors';
 import { writeReport, type MethodResult } from '../report';
 import { STRATEGIES, type StrategyName } from '../cl/strategies';
 import { EventEmitter } from 'node:events';
+import { ProcessGroup } from '../dist/process-group';
+import { relaunchForNproc } from './launch';
 import { ProgressBar } from './progress';
 import { matrixTable, methodsTable } from './run-output';
 
@@ -41,17 +43,21 @@ export function readBenchmarkConfig(file: string): BenchmarkConfig {
 interface RunOptions {
   json?: boolean;
   progress?: boolean;
+  /** Data-parallel group (one process per device); only rank 0 reports and writes. */
+  group?: ProcessGroup;
 }
 
 /** Runs (or resumes) one config into `dir`, with a progress bar unless `json`. Async. */
 export async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOptions = {}): Promise<RunResult> {
   const built = buildBenchmark(config);
-  const bar = new ProgressBar(!options.json && options.progress !== false);
+  const group = options.group;
+  if (group && group.backend === 'nccl') built.model.to(`cuda:${group.localRank}`);
+  const bar = new ProgressBar(!options.json && options.progress !== false && (!group || group.isMain));
   const events = new EventEmitter();
   events.on('step', (e: StepEvent) => bar.update({ label: `${config.strategy} task ${e.taskIndex + 1}/${built.spec.tasks.length} ${e.task}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }));
   events.on('task', (e: { name: string; accuracy: { accuracy: number }[] }) => bar.done(`finished ${e.name}: ${e.accuracy.map((a) => a.accuracy.toFixed(1)).join(' ')}`));
   try {
-    return await runExperiment({ ...built.spec, dir }, events);
+    return await runExperiment({ ...built.spec, dir, dataParallel: group }, events);
   } finally {
     bar.done();
     built.model.dispose();
@@ -61,6 +67,17 @@ export async function trainConfig(config: BenchmarkConfig, dir: string, options:
 
 function methodResult(name: string, result: RunResult): MethodResult {
   return { method: name, matrix: { tasks: result.tasks, accuracy: result.accuracy, zeroShot: result.zeroShot }, metrics: reportMetrics(result.metrics) };
+}
+
+/** Runs `body` in this process, or as N data-parallel processes with `--nproc N`. */
+async function maybeDataParallel(nproc: number | undefined, body: (group: ProcessGroup | undefined) => Promise<void>): Promise<void> {
+  if (await relaunchForNproc(nproc)) return;
+  const group = await ProcessGroup.fromEnv();
+  try {
+    await body(group);
+  } finally {
+    group?.dispose();
+  }
 }
 
 async function finish(dir: string, results: MethodResult[], config: unknown, json: boolean | undefined): Promise<void> {
@@ -80,10 +97,13 @@ export function registerTrain(program: Command): void {
     .argument('<config>', 'benchmark config JSON')
     .requiredOption('--out <dir>', 'run folder')
     .option('--json', 'print the result as JSON, no progress bar')
-    .action(async (file: string, o: { out: string; json?: boolean }) => {
+    .option('--nproc <n>', 'data-parallel: start N processes (Gloo on CPU, NCCL on CUDA); multi-node via MASTER_ADDR/RANK/WORLD_SIZE', Number)
+    .action(async (file: string, o: { out: string; json?: boolean; nproc?: number }) => {
       const config = readBenchmarkConfig(file);
-      const result = await trainConfig(config, o.out, o);
-      await finish(o.out, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+      await maybeDataParallel(o.nproc, async (group) => {
+        const result = await trainConfig(config, o.out, { ...o, group });
+        if (!group || group.isMain) await finish(o.out, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+      });
     });
 
   program
@@ -91,10 +111,13 @@ export function registerTrain(program: Command): void {
     .description('continue a run from its last checkpoint (reads the run folder config.json)')
     .argument('<dir>', 'run folder')
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, o: { json?: boolean }) => {
+    .option('--nproc <n>', 'data-parallel processes (the world size may differ from the first run)', Number)
+    .action(async (dir: string, o: { json?: boolean; nproc?: number }) => {
       const config = readBenchmarkConfig(path.join(dir, 'config.json'));
-      const result = await trainConfig(config, dir, o);
-      await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+      await maybeDataParallel(o.nproc, async (group) => {
+        const result = await trainConfig(config, dir, { ...o, group });
+        if (!group || group.isMain) await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
+      });
     });
 
   program
