@@ -25,9 +25,15 @@ function check(name, command, args) {
 }
 
 const node = process.execPath;
-const bin = (pkg, file) => require.resolve(`${pkg}/${file}`, { paths: [root] });
-check('typecheck (tsc --noEmit)', node, [bin('typescript', 'bin/tsc'), '--noEmit', '-p', 'tsconfig.json']);
-check('lint (eslint)', node, [bin('eslint', 'bin/eslint.js'), '.']);
+// A package's CLI entry from its package.json "bin" (its "exports" may hide bin/ files from require.resolve).
+function bin(pkg, name = pkg) {
+  const manifestPath = require.resolve(`${pkg}/package.json`, { paths: [root] });
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const entry = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[name];
+  return path.join(path.dirname(manifestPath), entry);
+}
+check('typecheck (tsc --noEmit)', node, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
+check('lint (eslint)', node, [bin('eslint'), '.']);
 if (spawnSync('clang-format', ['--version'], { stdio: 'ignore' }).error) {
   console.log('\n=== C++ format: skipped (clang-format is not installed; apt-get install -y clang-format)');
 } else {
@@ -38,7 +44,7 @@ check('build (TypeScript to dist/)', node, ['scripts/build-ts.js']);
 const counts = path.join(os.tmpdir(), `zscl-test-counts-${process.pid}.json`);
 const extra = process.argv.slice(2);
 if (!extra.some((a) => !a.startsWith('-'))) extra.push('test/**/*.test.ts');
-step('mocha', node, [bin('mocha', 'bin/mocha.js'), ...extra], { ZSCL_TEST_COUNTS: counts });
+step('mocha', node, [bin('mocha'), ...extra], { ZSCL_TEST_COUNTS: counts });
 try {
   const stats = JSON.parse(fs.readFileSync(counts, 'utf8'));
   passed += stats.passed;

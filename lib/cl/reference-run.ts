@@ -13,6 +13,7 @@ import { loadTensors } from '../io/safetensors';
 import { noGrad } from '../tensor/autograd';
 import { keep, tidy } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
+import type { Device } from '../tensor/dtype';
 import type { Plugin, StepContext } from './plugin';
 import { DistillationPlugin } from './plugins/distillation';
 import { L2AnchorPlugin } from './plugins/l2-anchor';
@@ -54,16 +55,20 @@ function replay(rows: Tensor): ImageStream & { next(): Promise<Tensor> } {
   return { next: async () => rows.select(0, i++) };
 }
 
-/** Reads the config and runs it. Async (training runs on worker threads). */
-export async function runReferenceFixture(dir: string): Promise<ReferenceRunResult> {
+/**
+ * Reads the config and runs it, on `device` (default cpu; results come back as CPU tensors).
+ * Async (training runs on worker threads).
+ */
+export async function runReferenceFixture(dir: string, options: { device?: Device } = {}): Promise<ReferenceRunResult> {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new ZsclError(`${dir} has no config.json`, 'E_IO');
   const json = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { model: unknown; run: ReferenceRunConfig };
   const run = json.run;
   const model = ClipModel.create(parseModelConfig(json.model, configFile));
-  const inputs = loadTensors(path.join(dir, 'inputs.safetensors'));
+  const inputs = loadTensors(path.join(dir, 'inputs.safetensors'), { device: options.device });
   const init = loadTensors(path.join(dir, 'init_weights.safetensors'));
   model.loadStateDict(init);
+  if (options.device) model.to(options.device);
   const files: ReferenceRunResult['files'] = {};
   const trace: ReferenceRunResult['trace'] = { tasks: [] };
   let we: WeightEnsemblePlugin | undefined;
@@ -93,7 +98,7 @@ export async function runReferenceFixture(dir: string): Promise<ReferenceRunResu
       step.trace.l2_key_bias = run.l2 === 0 ? 0 : share;
       if (step.it !== 0) return;
       files[`task${step.taskIndex}_grads_it0.safetensors`] = keep(
-        Object.fromEntries([...step.trainable].map(([name, p]) => [name, noGrad(() => p.grad!.clone())])),
+        Object.fromEntries([...step.trainable].map(([name, p]) => [name, noGrad(() => p.grad!.to('cpu', { copy: true }))])),
       );
     },
     afterStep(step: StepContext) {
@@ -143,8 +148,8 @@ export async function runReferenceFixture(dir: string): Promise<ReferenceRunResu
   const evaluate = (name: string, m: ClipModel): void => {
     files['eval.safetensors'] ??= {};
     const out = keep(evalLogits(m, inputs.eval_tokens, inputs.eval_images));
-    files['eval.safetensors'][`${name}.logits`] = out.logits;
-    files['eval.safetensors'][`${name}.pred`] = out.pred;
+    files['eval.safetensors'][`${name}.logits`] = keep(out.logits.to('cpu'));
+    files['eval.safetensors'][`${name}.pred`] = keep(out.pred.to('cpu'));
   };
   evaluate('init', model);
   try {
@@ -196,7 +201,7 @@ function pick(t: Record<string, number | boolean>): Record<string, number | bool
 }
 
 function snapshot(model: ClipModel): Record<string, Tensor> {
-  return keep(noGrad(() => Object.fromEntries([...model.namedParameters()].map(([n, p]) => [n, p.detach().clone()]))));
+  return keep(noGrad(() => Object.fromEntries([...model.namedParameters()].map(([n, p]) => [n, p.detach().to('cpu', { copy: true })]))));
 }
 
 /** Reference evaluation: W_c = norm(mean_k norm(encode_text(tokens[c,k]))), logits = 100·norm(img)@Wᵀ. */

@@ -4,7 +4,7 @@
  *   state.json                progress: tasks completed, accuracy rows so far, the mid-task checkpoint
  *   checkpoints/initial.safetensors   the model before training (the zero-shot teacher on resume)
  *   checkpoints/task-<k>.safetensors  the model after task k (what was evaluated and continued from)
- *   checkpoints/step.safetensors + step.json   mid-task state: student, optimizer, plugins, loaders
+ *   checkpoints/step-<k>-<it>.safetensors + .json   mid-task state: student, optimizer, plugins, loaders
  *   metrics.jsonl             one JSON line per logged step and per finished task
  *   results.json              the accuracy matrix and metrics (input of `zscl report`)
  *   report/                   tables, heatmaps, curves, HTML
@@ -43,6 +43,25 @@ export class RunFolder {
 
   taskCheckpoint(k: number): string {
     return this.path('checkpoints', `task-${k}.safetensors`);
+  }
+
+  /**
+   * The name (relative to the folder) of the mid-task checkpoint after iteration `it` of task `k`
+   * (`.safetensors` and `.json`). Each has its own name so that state.json, written last, only
+   * ever points at complete files.
+   */
+  stepCheckpoint(k: number, it: number, ext: 'safetensors' | 'json'): string {
+    return `checkpoints/step-${k}-${it}.${ext}`;
+  }
+
+  /** Deletes mid-task checkpoints other than `keep` (older ones, or all when undefined). */
+  removeStepCheckpoints(keep?: { task: number; it: number }): void {
+    const current = keep ? `step-${keep.task}-${keep.it}.` : undefined;
+    for (const name of fs.readdirSync(this.checkpoints)) {
+      if (/^step-\d+-\d+\.(safetensors|json)$/.test(name) && !(current && name.startsWith(current))) {
+        fs.rmSync(this.path('checkpoints', name), { force: true });
+      }
+    }
   }
 
   /** Creates the folder (and checkpoints/). @throws ZsclError E_IO when it cannot. */

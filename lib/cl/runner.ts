@@ -128,7 +128,8 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
       if (!main) return;
       await saveStep(folder, task, optimizer, plugins, it);
       folder.writeState(state);
-      events.emit('checkpoint', { taskIndex: task.taskIndex, it, file: folder.path('checkpoints', 'step.safetensors') });
+      folder.removeStepCheckpoints(state.step);
+      events.emit('checkpoint', { taskIndex: task.taskIndex, it, file: folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors')) });
     }
   };
   try {
@@ -139,7 +140,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
         const mid = state.step?.task === k ? state.step : undefined;
         await trainer.trainTask(task, k, {
           it: mid ? mid.it + 1 : 0,
-          restore: mid ? (ctx, optimizer) => restoreStep(folder, ctx, optimizer, plugins) : undefined,
+          restore: mid ? (ctx, optimizer) => restoreStep(folder, mid.it, ctx, optimizer, plugins) : undefined,
         });
       }
       const file = folder.taskCheckpoint(k);
@@ -148,6 +149,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
       state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined };
       if (main) {
         folder.writeState(state);
+        folder.removeStepCheckpoints();
         folder.appendMetrics({ event: 'task', task: k, name: task.name, accuracy: row.map((r) => r.accuracy) });
         events.emit('checkpoint', { taskIndex: k, it: null, file });
       }
@@ -233,17 +235,20 @@ async function saveStep(folder: RunFolder, task: TaskContext, optimizer: Optimiz
     batches: task.task.batches.state?.() ?? null,
   };
   try {
-    await writeSafetensorsAsync(folder.path('checkpoints', 'step.safetensors'), tensors);
-    folder.writeJson('checkpoints/step.json', json);
+    await writeSafetensorsAsync(folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors')), tensors);
+    folder.writeJson(folder.stepCheckpoint(task.taskIndex, it, 'json'), json);
   } finally {
     for (const t of [...opt.first, ...opt.second]) t?.dispose();
   }
 }
 
-async function restoreStep(folder: RunFolder, task: TaskContext, optimizer: Optimizer, plugins: Plugin[]): Promise<void> {
-  const json = folder.readJson<StepJson>('checkpoints/step.json');
-  if (json.task !== task.taskIndex) throw new ZsclError(`step checkpoint is for task ${json.task}, not ${task.taskIndex}`, 'E_FORMAT');
-  const tensors = keep(await loadTensorsAsync(folder.path('checkpoints', 'step.safetensors')));
+async function restoreStep(folder: RunFolder, it: number, task: TaskContext, optimizer: Optimizer, plugins: Plugin[]): Promise<void> {
+  const jsonFile = folder.stepCheckpoint(task.taskIndex, it, 'json');
+  const json = folder.readJson<StepJson>(jsonFile);
+  if (json.task !== task.taskIndex || json.it !== it) {
+    throw new ZsclError(`${jsonFile} holds task ${json.task} iteration ${json.it}, not task ${task.taskIndex} iteration ${it} as state.json says`, 'E_FORMAT');
+  }
+  const tensors = keep(await loadTensorsAsync(folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors'))));
   try {
     const student: Record<string, Tensor> = {};
     for (const [key, t] of Object.entries(tensors)) if (key.startsWith('student.')) student[key.slice(8)] = t;

@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { ZsclError } from '../errors';
 import { registerDemo } from './demo';
+import { registerEmbed } from './embed';
 import { registerInfo } from './info';
 import { registerLaunch } from './launch';
 import { registerMetrics } from './metrics';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerPreprocess(program);
   registerReport(program);
   registerTokenize(program);
+  registerEmbed(program);
   registerTrain(program);
   registerDemo(program);
   registerLaunch(program);

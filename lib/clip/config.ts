@@ -75,8 +75,8 @@ export function parseModelConfig(json: unknown, source = 'config'): ClipConfig {
   let config: ClipConfig;
   if ('vision_cfg' in o) {
     const c = o as unknown as OpenClipConfigJson;
-    const v = c.vision_cfg ?? {};
-    const t = c.text_cfg ?? ({} as OpenClipConfigJson['text_cfg']);
+    const v = objectOr(c.vision_cfg) as unknown as OpenClipConfigJson['vision_cfg'];
+    const t = objectOr(c.text_cfg) as unknown as OpenClipConfigJson['text_cfg'];
     config = {
       embedDim: c.embed_dim,
       imageResolution: v.image_size,
@@ -91,6 +91,7 @@ export function parseModelConfig(json: unknown, source = 'config'): ClipConfig {
       transformerHeads: t.heads,
       activation: c.quick_gelu === false ? 'gelu' : 'quick_gelu',
     };
+    return validateConfig(config, source, OPEN_CLIP_KEYS);
   } else if ('vision_width' in o) {
     const n = (key: string): number => o[key] as number;
     config = {
@@ -107,11 +108,46 @@ export function parseModelConfig(json: unknown, source = 'config'): ClipConfig {
       transformerHeads: (o.transformer_heads as number | undefined) ?? Math.floor(n('transformer_width') / 64),
       activation: o.quick_gelu === false || o.activation === 'gelu' ? 'gelu' : 'quick_gelu',
     };
+    return validateConfig(config, source, OPENAI_KEYS);
   } else {
     config = { activation: 'quick_gelu', ...(o as Partial<ClipConfig>) } as ClipConfig;
   }
   return validateConfig(config, source);
 }
+
+function objectOr(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/** Where each field comes from in an open_clip JSON (named in validation errors). */
+const OPEN_CLIP_KEYS: Partial<Record<keyof ClipConfig, string>> = {
+  embedDim: 'embed_dim',
+  imageResolution: 'vision_cfg.image_size',
+  visionLayers: 'vision_cfg.layers',
+  visionWidth: 'vision_cfg.width',
+  visionPatchSize: 'vision_cfg.patch_size',
+  visionHeads: 'vision_cfg.heads',
+  contextLength: 'text_cfg.context_length',
+  vocabSize: 'text_cfg.vocab_size',
+  transformerWidth: 'text_cfg.width',
+  transformerLayers: 'text_cfg.layers',
+  transformerHeads: 'text_cfg.heads',
+};
+
+/** Where each field comes from in OpenAI's flat `build_model` names. */
+const OPENAI_KEYS: Partial<Record<keyof ClipConfig, string>> = {
+  embedDim: 'embed_dim',
+  imageResolution: 'image_resolution',
+  visionLayers: 'vision_layers',
+  visionWidth: 'vision_width',
+  visionPatchSize: 'vision_patch_size',
+  visionHeads: 'vision_heads',
+  contextLength: 'context_length',
+  vocabSize: 'vocab_size',
+  transformerWidth: 'transformer_width',
+  transformerLayers: 'transformer_layers',
+  transformerHeads: 'transformer_heads',
+};
 
 const INTEGER_FIELDS: (keyof ClipConfig)[] = [
   'embedDim',
@@ -127,12 +163,20 @@ const INTEGER_FIELDS: (keyof ClipConfig)[] = [
   'transformerHeads',
 ];
 
-/** Checks every field and the divisibility rules. @throws ZsclError E_CONFIG */
-export function validateConfig(config: ClipConfig, source = 'config'): ClipConfig {
+/**
+ * Checks every field and the divisibility rules. `keyNames` says under which name each field
+ * appeared in the source, for the error message. Sync.
+ * @throws ZsclError E_CONFIG naming the first invalid field.
+ */
+export function validateConfig(config: ClipConfig, source = 'config', keyNames: Partial<Record<keyof ClipConfig, string>> = {}): ClipConfig {
+  if (config === null || typeof config !== 'object') {
+    throw new ZsclError(`${source}: expected a CLIP config object but received ${describeValue(config)}`, 'E_CONFIG');
+  }
   for (const key of INTEGER_FIELDS) {
     const value = config[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new ZsclError(`${source}: ${key} must be a positive integer but is ${describeValue(value)}`, 'E_CONFIG');
+      const name = keyNames[key] ? `${key} (${keyNames[key]})` : key;
+      throw new ZsclError(`${source}: ${name} must be a positive integer but is ${describeValue(value)}`, 'E_CONFIG');
     }
   }
   if (config.activation !== 'quick_gelu' && config.activation !== 'gelu') {

@@ -9,6 +9,7 @@ import { ZsclError } from '../errors';
 import { loadTensors } from '../io/safetensors';
 import { noGrad } from '../tensor/autograd';
 import type { Tensor } from '../tensor/tensor';
+import type { Device } from '../tensor/dtype';
 import { parseModelConfig } from './config';
 import { ClipModel } from './model';
 
@@ -23,7 +24,7 @@ export interface ForwardOutputs {
 }
 
 /** Computes the forward outputs of a tiny-clip style fixture folder in float32. Sync. */
-export function runForwardFixture(dir: string): ForwardOutputs {
+export function runForwardFixture(dir: string, options: { device?: Device } = {}): ForwardOutputs {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new ZsclError(`${dir} has no config.json`, 'E_IO');
   const json = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { model?: unknown };
@@ -32,21 +33,23 @@ export function runForwardFixture(dir: string): ForwardOutputs {
   try {
     const weights = loadTensors(path.join(dir, 'weights.safetensors'));
     model.loadStateDict(weights);
+    if (options.device) model.to(options.device);
     for (const t of Object.values(weights)) t.dispose();
-    const inputs = loadTensors(path.join(dir, 'inputs.safetensors'));
+    const inputs = loadTensors(path.join(dir, 'inputs.safetensors'), { device: options.device });
     if (!inputs.images || !inputs.tokens) throw new ZsclError(`${dir}/inputs.safetensors needs 'images' and 'tokens'`, 'E_FORMAT');
     return noGrad(() => {
       const image = model.encodeImageWithHidden(inputs.images);
       const text = model.encodeTextWithHidden(inputs.tokens);
       const { logitsPerImage, logitsPerText } = model.logits(inputs.images, inputs.tokens);
       for (const t of Object.values(inputs)) t.dispose();
+      const cpu = (t: Tensor): Tensor => t.to('cpu').contiguous();
       return {
-        image_features: image.features,
-        text_features: text.features,
-        logits_per_image: logitsPerImage,
-        logits_per_text: logitsPerText.contiguous(),
-        visual_pre_proj: image.hidden,
-        text_eot_hidden: text.hidden,
+        image_features: cpu(image.features),
+        text_features: cpu(text.features),
+        logits_per_image: cpu(logitsPerImage),
+        logits_per_text: cpu(logitsPerText),
+        visual_pre_proj: cpu(image.hidden),
+        text_eot_hidden: cpu(text.hidden),
       };
     });
   } finally {

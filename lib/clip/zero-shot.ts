@@ -2,7 +2,7 @@
  * Zero-shot classification head: class names × templates → per-template normalised text
  * features, averaged over templates, re-normalised (the reference's evaluation, zscl-method.md §6).
  */
-import { ZsclError } from '../errors';
+import { ZsclError, describeValue } from '../errors';
 import { noGrad } from '../tensor/autograd';
 import { cat } from '../tensor/create';
 import { keep, tidy, tidyAsync } from '../tensor/scope';
@@ -27,6 +27,12 @@ export function fillTemplate(template: PromptTemplate, className: string): strin
 export interface ZeroShotOptions {
   /** Texts encoded per forward pass (default 256). */
   batchSize?: number;
+}
+
+/** Options of {@link ZeroShotClassifier.fromTokens}. */
+export interface ZeroShotTokenOptions extends ZeroShotOptions {
+  /** One name per class (default `'0'`, `'1'`, …). */
+  classNames?: string[];
 }
 
 /** Class weights [C, E] (unit rows) for zero-shot logits; reusable across batches. */
@@ -78,6 +84,28 @@ export class ZeroShotClassifier implements Disposable {
     return new ZeroShotClassifier([...classNames], weights);
   }
 
+  /**
+   * Class weights from prompts that are already token rows: `tokens` [C, K, L] holds K templates
+   * of each of C classes (as the fixtures' `eval_tokens`). The classifier does not take ownership of
+   * `tokens`. Sync.
+   * @throws ZsclError E_SHAPE when `tokens` is not 3-D or has an empty dimension, E_DTYPE when it
+   *   is not integer, E_ARG when `classNames` does not have C entries.
+   */
+  static fromTokens(model: ClipModel, tokens: Tensor, options: ZeroShotTokenOptions = {}): ZeroShotClassifier {
+    const [classes, templates, length] = tokenGrid(tokens);
+    const classNames = namesFor(classes, options.classNames);
+    const size = batchSizeOf(options.batchSize);
+    const weights = noGrad(() =>
+      tidy(() => {
+        const rows = tokens.reshape(classes * templates, length);
+        const features: Tensor[] = [];
+        for (let i = 0; i < classes * templates; i += size) features.push(model.encodeText(rows.slice(0, i, i + size)));
+        return keep(classWeights(cat(features, 0), classes, templates));
+      }),
+    );
+    return new ZeroShotClassifier(classNames, weights);
+  }
+
   /** `scale · norm(imageFeatures) @ Wᵀ` [N, C]; the reference evaluates with scale 100. Sync. */
   logits(imageFeatures: Tensor, scale = 100): Tensor {
     return tidy(() => imageFeatures.normalize().mul(scale).matmul(this.weights.T));
@@ -103,11 +131,39 @@ function promptsOf(classNames: string[], templates: PromptTemplate[]): string[] 
   return classNames.flatMap((c) => templates.map((t) => fillTemplate(t, c)));
 }
 
-function batches(texts: string[], size = 256): string[][] {
-  if (!Number.isInteger(size) || size < 1) throw new ZsclError(`zero-shot: batchSize must be a positive integer, got ${size}`, 'E_ARG');
+function batchSizeOf(size = 256): number {
+  if (!Number.isInteger(size) || size < 1) throw new ZsclError(`zero-shot: batchSize must be a positive integer but received ${describeValue(size)}`, 'E_ARG');
+  return size;
+}
+
+function batches(texts: string[], batchSize?: number): string[][] {
+  const size = batchSizeOf(batchSize);
   const out: string[][] = [];
   for (let i = 0; i < texts.length; i += size) out.push(texts.slice(i, i + size));
   return out;
+}
+
+// [C, K, L] of a token-row tensor, checked.
+function tokenGrid(tokens: Tensor): [number, number, number] {
+  const shape = tokens.shape;
+  if (shape.length !== 3 || shape.some((d) => d === 0)) {
+    throw new ZsclError(`ZeroShotClassifier.fromTokens: expected tokens [classes, templates, length] but received shape [${shape.join(', ')}]`, 'E_SHAPE');
+  }
+  if (!INTEGER_DTYPES.has(tokens.dtype)) {
+    throw new ZsclError(`ZeroShotClassifier.fromTokens: expected integer token ids but received ${tokens.dtype}`, 'E_DTYPE');
+  }
+  return shape as [number, number, number];
+}
+
+const INTEGER_DTYPES = new Set<string>(['int64', 'int32', 'uint8']);
+
+function namesFor(classes: number, names: string[] | undefined): string[] {
+  if (names === undefined) return Array.from({ length: classes }, (_, i) => String(i));
+  if (!Array.isArray(names) || names.length !== classes) {
+    const received = Array.isArray(names) ? `${names.length}` : describeValue(names);
+    throw new ZsclError(`ZeroShotClassifier.fromTokens: expected ${classes} class names (one per row of tokens) but received ${received}`, 'E_ARG');
+  }
+  return [...names];
 }
 
 // [C·K, E] features (class-major) -> [C, E]: normalise each, mean over K templates, re-normalise.

@@ -6,7 +6,70 @@
 
 namespace zscl {
 
-// LayerNorm evaluated in float32 whatever the input dtype (as CLIP's LayerNorm subclass).
+// While one is alive on this thread, CLIP modules allocate their parameters without drawing
+// initial values: a clone overwrites every tensor anyway, and must neither spend the time of a
+// random initialisation nor move the global generator.
+class SkipInitGuard {
+ public:
+  SkipInitGuard();
+  ~SkipInitGuard();
+  SkipInitGuard(const SkipInitGuard&) = delete;
+  SkipInitGuard& operator=(const SkipInitGuard&) = delete;
+
+  static bool active();
+
+ private:
+  bool previous_;
+};
+
+// torch::nn::Linear's parameters and default initialisation (kaiming-uniform weight, uniform
+// bias), honouring SkipInitGuard.
+class LinearImpl : public torch::nn::Cloneable<LinearImpl> {
+ public:
+  LinearImpl(int64_t in, int64_t out) : in_(in), out_(out) { reset(); }
+  void reset() override;
+  torch::Tensor forward(const torch::Tensor& x) { return torch::linear(x, weight, bias); }
+
+  torch::Tensor weight, bias;
+
+ private:
+  int64_t in_, out_;
+};
+TORCH_MODULE(Linear);
+
+// The patch embedding: a bias-free convolution with stride = kernel = patch size (torch's
+// Conv2d initialisation).
+class PatchEmbeddingImpl : public torch::nn::Cloneable<PatchEmbeddingImpl> {
+ public:
+  PatchEmbeddingImpl(int64_t width, int64_t patch) : width_(width), patch_(patch) { reset(); }
+  void reset() override;
+  torch::Tensor forward(const torch::Tensor& images) {
+    return torch::conv2d(images, weight, {}, patch_);
+  }
+
+  torch::Tensor weight;
+
+ private:
+  int64_t width_, patch_;
+};
+TORCH_MODULE(PatchEmbedding);
+
+// torch::nn::Embedding's parameter and initialisation (standard normal).
+class EmbeddingImpl : public torch::nn::Cloneable<EmbeddingImpl> {
+ public:
+  EmbeddingImpl(int64_t count, int64_t width) : count_(count), width_(width) { reset(); }
+  void reset() override;
+  torch::Tensor forward(const torch::Tensor& ids) { return torch::embedding(weight, ids); }
+
+  torch::Tensor weight;
+
+ private:
+  int64_t count_, width_;
+};
+TORCH_MODULE(Embedding);
+
+// LayerNorm evaluated in at least float32 (CLIP casts fp16 activations up for it; float32 and
+// float64 run in their own precision).
 class LayerNormFp32Impl : public torch::nn::Cloneable<LayerNormFp32Impl> {
  public:
   explicit LayerNormFp32Impl(int64_t width) : width_(width) { reset(); }
@@ -29,7 +92,7 @@ class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
   torch::Tensor forward(const torch::Tensor& x, bool causal);
 
   torch::Tensor in_proj_weight, in_proj_bias;
-  torch::nn::Linear out_proj{nullptr};
+  Linear out_proj{nullptr};
 
  private:
   int64_t width_, heads_;
@@ -43,7 +106,7 @@ class MlpImpl : public torch::nn::Cloneable<MlpImpl> {
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
 
-  torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+  Linear c_fc{nullptr}, c_proj{nullptr};
 
  private:
   int64_t width_;

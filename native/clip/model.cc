@@ -10,18 +10,19 @@ void VisionTransformerImpl::reset() {
   const auto width = config_.visionWidth;
   const auto grid = config_.imageResolution / config_.visionPatchSize;
   const double scale = std::pow(static_cast<double>(width), -0.5);
-  conv1 = register_module(
-      "conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, width, config_.visionPatchSize)
-                                     .stride(config_.visionPatchSize)
-                                     .bias(false)));
-  class_embedding = register_parameter("class_embedding", scale * torch::randn({width}));
+  const bool skip = SkipInitGuard::active();
+  auto scaledNormal = [&](torch::IntArrayRef shape) {
+    return skip ? torch::empty(shape) : scale * torch::randn(shape);
+  };
+  conv1 = register_module("conv1", PatchEmbedding(width, config_.visionPatchSize));
+  class_embedding = register_parameter("class_embedding", scaledNormal({width}));
   positional_embedding =
-      register_parameter("positional_embedding", scale * torch::randn({grid * grid + 1, width}));
+      register_parameter("positional_embedding", scaledNormal({grid * grid + 1, width}));
   ln_pre = register_module("ln_pre", LayerNormFp32(width));
   transformer = register_module("transformer", Transformer(width, config_.visionLayers,
                                                            config_.visionHeads, config_.quickGelu));
   ln_post = register_module("ln_post", LayerNormFp32(width));
-  proj = register_parameter("proj", scale * torch::randn({width, config_.embedDim}));
+  proj = register_parameter("proj", scaledNormal({width, config_.embedDim}));
 }
 
 std::pair<torch::Tensor, torch::Tensor> VisionTransformerImpl::forward(
@@ -49,14 +50,30 @@ void ClipImpl::reset() {
   transformer = register_module(
       "transformer",
       Transformer(width, config_.transformerLayers, config_.transformerHeads, config_.quickGelu));
-  token_embedding =
-      register_module("token_embedding", torch::nn::Embedding(config_.vocabSize, width));
+  token_embedding = register_module("token_embedding", Embedding(config_.vocabSize, width));
   positional_embedding =
       register_parameter("positional_embedding", torch::empty({config_.contextLength, width}));
   ln_final = register_module("ln_final", LayerNormFp32(width));
   text_projection = register_parameter("text_projection", torch::empty({width, config_.embedDim}));
   logit_scale = register_parameter("logit_scale", torch::full({}, std::log(1 / 0.07)));
-  initializeParameters();
+  if (!SkipInitGuard::active()) initializeParameters();
+}
+
+Clip cloneClip(const Clip& source) {
+  Clip copy{nullptr};
+  {
+    SkipInitGuard skip;
+    copy = Clip(source->config());
+  }
+  torch::NoGradGuard noGrad;
+  auto from = source->named_parameters(/*recurse=*/true);
+  for (auto& item : copy->named_parameters(/*recurse=*/true)) {
+    const auto& original = from[item.key()];
+    item.value().set_data(original.detach().clone());
+    item.value().requires_grad_(original.requires_grad());
+  }
+  copy->train(source->is_training());
+  return copy;
 }
 
 void ClipImpl::initializeParameters() {
@@ -96,6 +113,17 @@ std::pair<torch::Tensor, torch::Tensor> ClipImpl::encodeText(const torch::Tensor
   }
   const auto length = tokens.size(1);
   auto ids = tokens.to(torch::kLong);
+  if (ids.numel() > 0) {
+    // An id outside the table would be a device-side assert on CUDA: refuse it up front.
+    auto [low, high] = at::aminmax(ids);
+    const auto lo = low.item<int64_t>(), hi = high.item<int64_t>();
+    if (lo < 0 || hi >= config_.vocabSize) {
+      throw CodedError(code::kIndex, "encodeText: token id " + std::to_string(lo < 0 ? lo : hi) +
+                                         " is outside the vocabulary 0.." +
+                                         std::to_string(config_.vocabSize - 1) + " (vocabSize " +
+                                         std::to_string(config_.vocabSize) + ")");
+    }
+  }
   auto x = token_embedding(ids) + positional_embedding.slice(0, 0, length);
   x = transformer->forward(x, /*causal=*/true);
   x = ln_final(x);

@@ -15,7 +15,7 @@ class VisionTransformerImpl : public torch::nn::Cloneable<VisionTransformerImpl>
   // images [N, 3, R, R] -> (features [N, E], ln_post(class token) [N, Wv])
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& images);
 
-  torch::nn::Conv2d conv1{nullptr};
+  PatchEmbedding conv1{nullptr};
   torch::Tensor class_embedding, positional_embedding, proj;
   LayerNormFp32 ln_pre{nullptr}, ln_post{nullptr};
   Transformer transformer{nullptr};
@@ -39,7 +39,7 @@ class ClipImpl : public torch::nn::Cloneable<ClipImpl> {
 
   VisionTransformer visual{nullptr};
   Transformer transformer{nullptr};
-  torch::nn::Embedding token_embedding{nullptr};
+  Embedding token_embedding{nullptr};
   torch::Tensor positional_embedding, text_projection, logit_scale;
   LayerNormFp32 ln_final{nullptr};
 
@@ -49,5 +49,9 @@ class ClipImpl : public torch::nn::Cloneable<ClipImpl> {
   ClipConfig config_;
 };
 TORCH_MODULE(Clip);
+
+// An independent deep copy: same weights (dtype, device), requires-grad flags and training mode.
+// Allocates once and copies; draws nothing from the random generator.
+Clip cloneClip(const Clip& source);
 
 }  // namespace zscl

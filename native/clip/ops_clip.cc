@@ -109,14 +109,7 @@ void registerClipOps(OpRegistry& r) {
   r.add("clipClone", [](OpArgs& a) -> Thunk {
     auto model = a.object<ClipObject>(0).model;
     return [=]() -> c10::IValue {
-      torch::NoGradGuard noGrad;
-      auto copy = std::dynamic_pointer_cast<ClipImpl>(model->clone());
-      auto source = model->named_parameters(true);
-      for (auto& item : copy->named_parameters(true)) {
-        item.value().requires_grad_(source[item.key()].requires_grad());
-      }
-      copy->train(model->is_training());
-      return objectResult(c10::make_intrusive<ClipObject>(Clip(copy)));
+      return objectResult(c10::make_intrusive<ClipObject>(cloneClip(model)));
     };
   });
   // clipTo(m, device?, dtype?): moves/casts every parameter in place.

@@ -46,8 +46,15 @@ describe('kill -9 during the second task, then resume', function () {
     assert.ok(!fs.existsSync(path.join(killed, 'checkpoints', 'task-1.safetensors')), `killed too late (${killedAt})`);
     const state = JSON.parse(fs.readFileSync(path.join(killed, 'state.json'), 'utf8'));
     assert.equal(state.completedTasks, 1);
+    const checkpoints = path.join(killed, 'checkpoints');
+    const stepFiles = (): string[] => fs.readdirSync(checkpoints).filter((f) => f.startsWith('step-'));
+    assert.deepEqual(stepFiles().sort(), [`step-1-${state.step.it}.json`, `step-1-${state.step.it}.safetensors`], 'state.json points at the only step checkpoint');
+    // A crash while writing the next step checkpoint leaves files state.json does not name: resume ignores them.
+    fs.writeFileSync(path.join(checkpoints, 'step-1-999.safetensors'), 'torn');
+    fs.writeFileSync(path.join(checkpoints, 'step-1-999.json'), '{"task": 1, "it": 999');
 
     runToEnd(killed);
+    assert.deepEqual(stepFiles(), [], 'finished runs keep no step checkpoints');
     assert.ok(finalWeights(killed).equals(finalWeights(straight)), 'final weights differ');
     const a = JSON.parse(fs.readFileSync(path.join(straight, 'results.json'), 'utf8'));
     const b = JSON.parse(fs.readFileSync(path.join(killed, 'results.json'), 'utf8'));
