@@ -38,10 +38,13 @@ export {
   memory,
   cudaAvailable,
   cudaSynchronize,
+  setAllowTF32,
+  allowTF32,
   systemInfo,
   type MemoryInfo,
   type SystemInfo,
 } from './runtime';
+export type { TF32Settings } from './native';
 export {
   parseSafetensors,
   readSafetensors,

@@ -19,6 +19,14 @@ export type NativeOperand = NativeHandle | number | boolean;
 /** Result of the native op table. */
 export type NativeResult = NativeHandle | NativeHandle[] | number | boolean | null | undefined;
 
+/** CUDA's TF32 switches, as PyTorch's torch.backends flags. */
+export interface TF32Settings {
+  /** float32 convolutions through cuDNN (PyTorch default true). */
+  cudnn: boolean;
+  /** float32 matrix products through cuBLAS (PyTorch default false). */
+  matmul: boolean;
+}
+
 export interface RuntimeInfo {
   zsclNative: string;
   torchVersion: string;
@@ -49,6 +57,8 @@ export interface NativeAddon {
   initThreads(fallback: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
+  setAllowTF32(cudnn: boolean, matmul: boolean): void;
+  allowTF32(): TF32Settings;
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   setErrorClass(errorClass: unknown): void;

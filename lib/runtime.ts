@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError } from './errors';
-import type { RuntimeInfo } from './native';
+import type { RuntimeInfo, TF32Settings } from './native';
 import { native, packageRoot } from './native';
 
 /** Sets libtorch's intra-op thread count for this process (default: the cores it may use). Sync. */
@@ -21,6 +21,27 @@ export function getNumThreads(): number {
 /** Seeds libtorch's global generators (CPU and CUDA) so random draws repeat. Sync. */
 export function manualSeed(seed: number): void {
   native().manualSeed(seed);
+}
+
+/**
+ * Whether CUDA may compute float32 convolutions (cuDNN) and matrix products (cuBLAS) in TF32:
+ * PyTorch's `torch.backends.cudnn.allow_tf32` (default true) and
+ * `torch.backends.cuda.matmul.allow_tf32` (default false). TF32 keeps 10 mantissa bits, so
+ * results differ from CPU float32 by ~1e-4 relative; turn both off for bit-closer CUDA results.
+ */
+export function setAllowTF32(settings: Partial<TF32Settings>): void {
+  const current = native().allowTF32();
+  for (const [key, value] of Object.entries(settings)) {
+    if (!(key in current) || typeof value !== 'boolean') {
+      throw new ZsclError(`setAllowTF32: expected { cudnn?: boolean, matmul?: boolean } but received ${key}: ${String(value)}`, 'E_ARG');
+    }
+  }
+  native().setAllowTF32(settings.cudnn ?? current.cudnn, settings.matmul ?? current.matmul);
+}
+
+/** The TF32 settings in effect (see {@link setAllowTF32}). Sync. */
+export function allowTF32(): TF32Settings {
+  return native().allowTF32();
 }
 
 /** Live tensors and the bytes of the storages they hold (views share one storage). */

@@ -169,7 +169,9 @@ export class ProcessGroup implements Disposable {
 
   /** Numbers reduced over ranks in float64 (loss values, evaluation counts). Async. @throws ZsclError E_DIST. */
   async allReduceNumbers(values: readonly number[], reduce: ReduceOp = 'sum'): Promise<number[]> {
-    const local = tensor(Float64Array.from(values), { dtype: 'float64' });
+    // NCCL reduces CUDA tensors only: there the numbers travel on this rank's GPU.
+    const device = this.backend === 'nccl' ? (`cuda:${this.localRank}` as const) : 'cpu';
+    const local = tensor(Float64Array.from(values), { dtype: 'float64', device });
     try {
       const reduced = await this.allReduce(local, reduce);
       try {

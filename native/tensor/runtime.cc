@@ -189,6 +189,25 @@ Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 
+// setAllowTF32(cudnn, matmul): PyTorch's torch.backends.cudnn.allow_tf32 and
+// torch.backends.cuda.matmul.allow_tf32 (defaults true and false); only CUDA kernels read them.
+Napi::Value setAllowTF32(const Napi::CallbackInfo& info) {
+  if (!info[0].IsBoolean() || !info[1].IsBoolean()) {
+    throw makeJsError(info.Env(),
+                      {code::kArg, "setAllowTF32: expected two booleans (cudnn, matmul)"});
+  }
+  at::globalContext().setAllowTF32CuDNN(info[0].As<Napi::Boolean>().Value());
+  at::globalContext().setAllowTF32CuBLAS(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+Napi::Value allowTF32(const Napi::CallbackInfo& info) {
+  auto out = Napi::Object::New(info.Env());
+  out.Set("cudnn", Napi::Boolean::New(info.Env(), at::globalContext().allowTF32CuDNN()));
+  out.Set("matmul", Napi::Boolean::New(info.Env(), at::globalContext().allowTF32CuBLAS()));
+  return out;
+}
+
 Napi::Value manualSeed(const Napi::CallbackInfo& info) {
   double seed = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   if (!info[0].IsNumber() || !(seed >= 0 && seed <= 9007199254740991.0) ||
@@ -324,6 +343,8 @@ void exportRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("initThreads", safeFunction<initThreads>(env, "initThreads"));
   exports.Set("getNumThreads", safeFunction<getNumThreads>(env, "getNumThreads"));
   exports.Set("manualSeed", safeFunction<manualSeed>(env, "manualSeed"));
+  exports.Set("setAllowTF32", safeFunction<setAllowTF32>(env, "setAllowTF32"));
+  exports.Set("allowTF32", safeFunction<allowTF32>(env, "allowTF32"));
   exports.Set("setGradEnabled", safeFunction<setGradEnabled>(env, "setGradEnabled"));
   exports.Set("isGradEnabled", safeFunction<isGradEnabled>(env, "isGradEnabled"));
   exports.Set("setErrorClass", safeFunction<setErrorClass>(env, "setErrorClass"));

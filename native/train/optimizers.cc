@@ -2,6 +2,8 @@
 // run can resume bit for bit.
 #include <torch/torch.h>
 
+#include <sstream>
+
 #include "common/dispatch.h"
 #include "common/errors.h"
 #include "common/object.h"
@@ -49,7 +51,10 @@ template <typename Map>
 auto stateKey(const Map&, const torch::Tensor& p) {
   using Key = typename Map::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    // What 1.x's c10::guts::to_string (gone in 2.x) does: the pointer through an ostream.
+    std::ostringstream key;
+    key << p.unsafeGetTensorImpl();
+    return key.str();
   } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
   }

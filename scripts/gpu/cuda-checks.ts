@@ -2,7 +2,7 @@
  * CUDA checks of the CLIP model and the ZSCL engine, run on a GPU machine by scripts/gpu/check.sh
  * (bundled with esbuild; fixtures from $ZSCL_FIXTURES). Prints one JSON line per check:
  *   1. tiny-clip forward on cuda vs the float32 reference (1e-5 abs + 1e-5 rel)
- *   2. zscl-mtil and zscl-cil training on cuda vs the fixtures (README tolerances)
+ *   2. zscl-mtil (and zscl-cil when carried) training on cuda vs the fixtures (README tolerances)
  *   3. encodeImage throughput of ViT-B/16 on the GPU (batch 64) vs PyTorch on the same GPU
  */
 import { spawnSync } from 'node:child_process';
@@ -13,11 +13,13 @@ import { ClipModel } from '../../lib/clip/model';
 import { runForwardFixture } from '../../lib/clip/reference-forward';
 import { runReferenceFixture } from '../../lib/cl/reference-run';
 import { loadTensors, writeSafetensors } from '../../lib/io/safetensors';
-import { cudaSynchronize, noGrad, randn, systemInfo } from '../../lib';
+import { allowTF32, cudaSynchronize, noGrad, randn, setAllowTF32, systemInfo } from '../../lib';
 import { closeness } from '../../test/support/compare';
 import { compareZsclFixture } from '../../test/support/zscl-fixture-check';
 
 const fixtures = process.env.ZSCL_FIXTURES!;
+
+const tf32 = (): string => JSON.stringify(allowTF32());
 
 function forward(): void {
   const out = runForwardFixture(path.join(fixtures, 'tiny-clip'), { device: 'cuda' });
@@ -27,7 +29,7 @@ function forward(): void {
     const c = closeness(t, expected[name], 1e-5, 1e-5);
     result[name] = { ok: c.ok, maxAbs: c.maxAbs };
   }
-  console.log(JSON.stringify({ check: 'tiny-clip forward on cuda', ok: Object.values(result).every((r) => r.ok), result }));
+  console.log(JSON.stringify({ check: `tiny-clip forward on cuda, tf32 ${tf32()}`, ok: Object.values(result).every((r) => r.ok), result }));
 }
 
 async function training(kind: string): Promise<void> {
@@ -38,7 +40,7 @@ async function training(kind: string): Promise<void> {
   for (const [file, tensors] of Object.entries(result.files)) writeSafetensors(path.join(out, file), tensors);
   fs.writeFileSync(path.join(out, 'trace.json'), JSON.stringify(result.trace));
   const c = compareZsclFixture(dir, out);
-  console.log(JSON.stringify({ check: `${kind} training on cuda`, ok: c.failures.length === 0, seconds: (performance.now() - started) / 1000, worstTrace: c.worstTrace, worstWeights: c.worstWeights, failures: c.failures.slice(0, 10) }));
+  console.log(JSON.stringify({ check: `${kind} training on cuda, tf32 ${tf32()}`, ok: c.failures.length === 0, seconds: (performance.now() - started) / 1000, worstTrace: c.worstTrace, worstWeights: c.worstWeights, failures: c.failures.slice(0, 10) }));
 }
 
 async function encodeThroughput(): Promise<void> {
@@ -75,9 +77,13 @@ ts.sort(); print(64 / ts[len(ts) // 2])`,
 async function main(): Promise<void> {
   const info = systemInfo();
   console.log(JSON.stringify({ torch: info.torchVersion, cuda: info.cudaDevices, blas: info.blas.name }));
+  // PyTorch's defaults first (cuDNN convolutions in TF32), then full float32 like the CPU fixtures.
+  forward();
+  setAllowTF32({ cudnn: false, matmul: false });
   forward();
   await training('zscl-mtil');
-  await training('zscl-cil');
+  if (fs.existsSync(path.join(fixtures, 'zscl-cil'))) await training('zscl-cil');
+  setAllowTF32({ cudnn: true, matmul: false });
   await encodeThroughput();
 }
 

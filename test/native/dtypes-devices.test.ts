@@ -1,7 +1,7 @@
 /** The 8 dtypes in and out of native memory, conversions, and devices (CUDA tests need a GPU). */
 import assert from 'node:assert/strict';
 import type { DType, Device, Tensor } from '../../lib';
-import { F, cudaAvailable, cudaSynchronize, fromBytes, manualSeed, memory, ones, randn, scalar, tensor, tidy, zeros } from '../../lib';
+import { F, allowTF32, cudaAvailable, cudaSynchronize, fromBytes, manualSeed, memory, ones, randn, scalar, setAllowTF32, tensor, tidy, zeros } from '../../lib';
 import { native } from '../../lib/native';
 import { assertValues, values } from '../support/tensor-assert';
 
@@ -123,6 +123,22 @@ describe('devices', () => {
         return true;
       });
     }
+  });
+
+  it("TF32 switches start at PyTorch's defaults (cuDNN on, cuBLAS off), set independently, and refuse non-booleans", () => {
+    const initial = allowTF32();
+    assert.deepEqual(initial, { cudnn: true, matmul: false });
+    try {
+      setAllowTF32({ cudnn: false });
+      assert.deepEqual(allowTF32(), { cudnn: false, matmul: false });
+      setAllowTF32({ matmul: true });
+      assert.deepEqual(allowTF32(), { cudnn: false, matmul: true });
+      assert.throws(() => setAllowTF32({ cudnn: 1 as unknown as boolean }), (e: { code?: string; message: string }) => e.code === 'E_ARG' && /cudnn/.test(e.message));
+      assert.throws(() => setAllowTF32({ fast: true } as never), (e: { code?: string }) => e.code === 'E_ARG');
+    } finally {
+      setAllowTF32(initial);
+    }
+    assert.deepEqual(allowTF32(), initial);
   });
 
   (cudaAvailable() ? describe.skip : describe)('without CUDA', () => {
