@@ -25,6 +25,7 @@ import { launch } from '../../lib/dist/launch';
 import { manualSeed } from '../../lib/runtime';
 import { randint, randn } from '../../lib/tensor/create';
 import { keep } from '../../lib/tensor/scope';
+import { parseFlags } from './support';
 
 /**
  * A mid-size CLIP for a 2-core machine: ViT 32 px / 4 px patches (65 tokens), width 128,
@@ -56,14 +57,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args & { worker?: string } {
-  const args: Args & { worker?: string } = { steps: 12, warmup: 3, batch: 32, ref: 32, runs: 3 };
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (key === 'worker') args.worker = argv[++i];
-    else if (key in args) (args as unknown as Record<string, number>)[key] = Number(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]}`);
-  }
-  return args;
+  const defaults: Args & { worker?: string } = { steps: 12, warmup: 3, batch: 32, ref: 32, runs: 3, worker: undefined };
+  return parseFlags(argv, defaults, { positive: ['steps', 'batch', 'ref', 'runs'], nonNegative: ['warmup'] });
 }
 
 // One process of a configuration: trains warmup + steps; rank 0 writes steps/s to `out`.

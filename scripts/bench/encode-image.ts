@@ -24,6 +24,7 @@ import { noGrad } from '../../lib/tensor/autograd';
 import { randn } from '../../lib/tensor/create';
 import { tidy } from '../../lib/tensor/scope';
 import { manualSeed, setNumThreads, systemInfo } from '../../lib/runtime';
+import { median, parseFlags } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -44,36 +45,12 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { model: 'vit-b-16', batch: 8, threads: 2, steps: 5, warmup: 2, runs: 3, seed: 0, child: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--model') args.model = value();
-    else if (flag === '--batch') args.batch = Number(value());
-    else if (flag === '--threads') args.threads = Number(value());
-    else if (flag === '--steps') args.steps = Number(value());
-    else if (flag === '--warmup') args.warmup = Number(value());
-    else if (flag === '--runs') args.runs = Number(value());
-    else if (flag === '--seed') args.seed = Number(value());
-    else if (flag === '--child') args.child = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
+  const defaults: Args = { model: 'vit-b-16', batch: 8, threads: 2, steps: 5, warmup: 2, runs: 3, seed: 0, child: false };
+  const args = parseFlags(argv, defaults, { positive: ['batch', 'threads', 'steps', 'runs'], nonNegative: ['warmup', 'seed'] });
   if (!(args.model in MODELS)) throw new Error(`--model must be one of ${Object.keys(MODELS).join(', ')}`);
-  for (const key of ['batch', 'threads', 'steps', 'runs'] as const) {
-    if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
-  }
-  if (!Number.isInteger(args.warmup) || args.warmup < 0) throw new Error('--warmup must be an integer >= 0');
   return args;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** One timed zscl process (the --child side); prints one JSON line with the reference's fields. */
 function child(args: Args): void {

@@ -23,6 +23,7 @@ import type { Tensor } from '../../lib/tensor/tensor';
 import { rand } from '../../lib/tensor/create';
 import { tidy } from '../../lib/tensor/scope';
 import { manualSeed, setNumThreads, systemInfo } from '../../lib/runtime';
+import { median, parseFlags } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -50,33 +51,10 @@ interface RunResult {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { threads: 2, iterations: 200_000, warmup: 10_000, repeats: 5, runs: 3, child: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return Number(v);
-    };
-    if (flag === '--threads') args.threads = value();
-    else if (flag === '--iterations') args.iterations = value();
-    else if (flag === '--warmup') args.warmup = value();
-    else if (flag === '--repeats') args.repeats = value();
-    else if (flag === '--runs') args.runs = value();
-    else if (flag === '--child') args.child = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
-  for (const key of ['threads', 'iterations', 'repeats', 'runs'] as const) {
-    if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
-  }
-  if (!Number.isInteger(args.warmup) || args.warmup < 0) throw new Error('--warmup must be an integer >= 0');
-  return args;
+  const defaults: Args = { threads: 2, iterations: 200_000, warmup: 10_000, repeats: 5, runs: 3, child: false };
+  return parseFlags(argv, defaults, { positive: ['threads', 'iterations', 'repeats', 'runs'], nonNegative: ['warmup'] });
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** Microseconds per iteration of `loop(n)`, wall clock as the reference's perf_counter. */
 function timeLoop(loop: (n: number) => void, n: number): number {

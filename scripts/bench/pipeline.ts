@@ -21,6 +21,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { imageFolder } from '../../lib/data/image-folder';
 import { DataLoader } from '../../lib/data/loader';
+import { median, parseFlags } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -36,26 +37,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { workers: 2, batch: 64, runs: 3, count: 2000, child: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--dir') args.dir = value();
-    else if (flag === '--workers') args.workers = Number(value());
-    else if (flag === '--batch') args.batch = Number(value());
-    else if (flag === '--runs') args.runs = Number(value());
-    else if (flag === '--count') args.count = Number(value());
-    else if (flag === '--child') args.child = true;
-    else throw new Error(`unknown option ${flag}`);
-  }
-  for (const key of ['workers', 'batch', 'runs', 'count'] as const) {
-    if (!Number.isInteger(args[key]) || args[key] < 1) throw new Error(`--${key} must be a positive integer`);
-  }
-  return args;
+  const defaults: Args = { dir: undefined, workers: 2, batch: 64, runs: 3, count: 2000, child: false };
+  return parseFlags(argv, defaults, { positive: ['workers', 'batch', 'runs', 'count'] });
 }
 
 /** One timed zscl pass in this process (the --child side); prints one JSON line. */
@@ -102,10 +85,6 @@ function runJson(command: string, argv: string[], what: string): Record<string, 
   return JSON.parse(line) as Record<string, unknown>;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));

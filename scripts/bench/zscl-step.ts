@@ -23,6 +23,7 @@ import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
 import { manualSeed, randint, randn, setNumThreads, tensor } from '../../lib';
 import type { Tensor } from '../../lib';
 import { packageRoot } from '../../lib/native';
+import { median } from './support';
 
 const BENCH = process.env.ZSCL_REFERENCE_BENCH ?? path.resolve(packageRoot, '..', 'shared', 'bench');
 const PY = process.env.ZSCL_PYTHON ?? '/usr/bin/python3';
@@ -120,10 +121,6 @@ function runJson(command: string, args: string[]): Record<string, number | strin
   return JSON.parse(result.stdout.trim().split('\n').pop()!);
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 // The zscl side runs as plain JavaScript (bundled once), not through tsx's loader, so its RSS
 // and start-up are what an installed package has. The bundle sits one folder below the package

@@ -2,30 +2,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { registerPreprocess } from '../../lib/cli/preprocess';
 import { preprocessBatch } from '../../lib/data/preprocess';
 import { clipEvalTransform, clipTrainTransform } from '../../lib/data/transform';
 import { loadTensors, readSafetensors } from '../../lib/io/safetensors';
 import { repoRoot } from '../support/fixtures';
+import { runCommand } from '../support/cli';
 
 const IMAGES = path.join(repoRoot, 'test', 'fixtures', 'data', 'images');
 
-/** Runs `zscl preprocess ...args` on a fresh program; returns what it printed. */
-async function run(...args: string[]): Promise<string> {
-  const program = new Command('zscl').exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerPreprocess(program);
-  const printed: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
-  try {
-    await program.parseAsync(['preprocess', ...args], { from: 'user' });
-  } finally {
-    console.log = log;
-  }
-  return printed.join('\n');
-}
+/** Runs `zscl preprocess ...args` in-process; returns what it printed. */
+const run = async (...args: string[]): Promise<string> => (await runCommand(registerPreprocess, 'preprocess', ...args)).join('\n');
 
 describe('zscl preprocess', function () {
   this.timeout(60_000);

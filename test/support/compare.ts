@@ -1,4 +1,5 @@
 /** Numeric comparison with the fixtures' per-element tolerance |a − b| ≤ atol + rtol·|b|. */
+import assert from 'node:assert/strict';
 import type { Tensor } from '../../lib';
 
 export interface Closeness {
@@ -25,6 +26,13 @@ export function closeness(actual: Tensor | ArrayLike<number>, expected: Tensor |
     worstMargin = Math.max(worstMargin, margin);
   }
   return { ok: failures === 0, maxAbs, worstMargin, failures };
+}
+
+/** Asserts equal shapes and |a − b| ≤ atol + rtol·|b| everywhere, naming `what` on failure. */
+export function assertClose(actual: Tensor, expected: Tensor, atol: number, rtol: number, what: string): void {
+  assert.deepEqual(actual.shape, expected.shape, what);
+  const c = closeness(actual, expected, atol, rtol);
+  assert.ok(c.ok, `${what}: ${c.failures} elements off, max |d| ${c.maxAbs}`);
 }
 
 function toNumbers(value: Tensor | ArrayLike<number>): ArrayLike<number> {

@@ -2,25 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClipConfig, ZsclError } from '../../lib';
+import type { ZsclError } from '../../lib';
 import { inferConfig, listModelConfigs, loadModelConfig, parseModelConfig, readSafetensors, validateConfig } from '../../lib';
-import { fixture, readJsonFixture } from '../support/fixtures';
-
-/** The tiny fixture model, written out by hand from the fixtures README. */
-const TINY: ClipConfig = {
-  embedDim: 32,
-  imageResolution: 32,
-  visionLayers: 2,
-  visionWidth: 64,
-  visionPatchSize: 8,
-  visionHeads: 4,
-  contextLength: 16,
-  vocabSize: 1000,
-  transformerWidth: 64,
-  transformerLayers: 2,
-  transformerHeads: 4,
-  activation: 'quick_gelu',
-};
+import { TINY_CLIP_CONFIG as TINY, fixture, readJsonFixture } from '../support/fixtures';
 
 const configError =
   (...words: string[]) =>

@@ -1,28 +1,10 @@
 import assert from 'node:assert/strict';
-import type { ClipConfig, Tensor, ZsclError } from '../../lib';
+import type { Tensor } from '../../lib';
 import { ClipModel, F, cat, loadTensors, manualSeed, noGrad, randn, readSafetensors, tensor, tidy } from '../../lib';
-import { closeness } from '../support/compare';
-import { fixture } from '../support/fixtures';
+import { assertClose } from '../support/compare';
+import { coded } from '../support/errors';
+import { TINY_CLIP_CONFIG as TINY, fixture } from '../support/fixtures';
 
-const TINY: ClipConfig = {
-  embedDim: 32,
-  imageResolution: 32,
-  visionLayers: 2,
-  visionWidth: 64,
-  visionPatchSize: 8,
-  visionHeads: 4,
-  contextLength: 16,
-  vocabSize: 1000,
-  transformerWidth: 64,
-  transformerLayers: 2,
-  transformerHeads: 4,
-  activation: 'quick_gelu',
-};
-
-const coded =
-  (code: string, ...words: string[]) =>
-  (error: ZsclError) =>
-    error.code === code && words.every((word) => error.message.includes(word));
 
 /** Token rows [SOT, ids..., EOT, 0...] of the tiny layout (SOT 998, EOT 999). */
 function tokens(lengths: number[]): Tensor {
@@ -47,11 +29,6 @@ function stats(t: Tensor): { mean: number; std: number } {
   return { mean, std: Math.sqrt(sq / d.length) };
 }
 
-function assertClose(actual: Tensor, expected: Tensor, atol: number, rtol: number, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, what);
-  const c = closeness(actual, expected, atol, rtol);
-  assert.ok(c.ok, `${what}: ${c.failures} elements off, max |d| ${c.maxAbs}`);
-}
 
 /**
  * encode_image written out with tensor ops from the fixtures README (any activation), as an

@@ -2,40 +2,19 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import type { Tensor, ZsclError } from '../../lib';
 import { ByteLevelTokenizer, ClipModel, loadClip, loadTensors, noGrad, readSafetensors, tensor, tokenizeToTensor, writeSafetensors } from '../../lib';
 import { registerEmbed } from '../../lib/cli/embed';
-import { closeness } from '../support/compare';
+import { assertClose } from '../support/compare';
+import { coded } from '../support/errors';
 import { clipVocabPath, fixture, repoRoot } from '../support/fixtures';
+import { runCommand } from '../support/cli';
 
-/** Runs `zscl embed ...args` on a fresh program and returns the lines it printed. */
-async function runEmbed(...args: string[]): Promise<string[]> {
-  const program = new Command('zscl').exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerEmbed(program);
-  const printed: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
-  try {
-    await program.parseAsync(['embed', ...args], { from: 'user' });
-  } finally {
-    console.log = log;
-  }
-  return printed;
-}
+/** Runs `zscl embed ...args` in-process; returns the lines it printed. */
+const runEmbed = (...args: string[]): Promise<string[]> => runCommand(registerEmbed, 'embed', ...args);
 
-const coded =
-  (code: string, ...words: string[]) =>
-  (error: ZsclError) =>
-    error.code === code && words.every((word) => error.message.includes(word));
 
-function assertClose(actual: Tensor, expected: Tensor, atol: number, rtol: number, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, what);
-  const c = closeness(actual, expected, atol, rtol);
-  assert.ok(c.ok, `${what}: ${c.failures} elements off, max |d| ${c.maxAbs}`);
-}
 
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];

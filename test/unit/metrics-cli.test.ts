@@ -2,34 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
 import { ZsclError } from '../../lib';
 import type { MetricsReport } from '../../lib/cli/metrics';
 import { registerMetrics } from '../../lib/cli/metrics';
-import { readJsonFixture } from '../support/fixtures';
+import { type MtilCase, readJsonFixture } from '../support/fixtures';
+import { runCommand } from '../support/cli';
 
-interface MtilCase {
-  method: string;
-  tasks: string[];
-  accuracy: number[][];
-  expected: { transfer: number; avg: number; last: number };
-}
-
-/** Runs `zscl metrics ...args` on a fresh program and returns what it printed. */
-async function runMetrics(...args: string[]): Promise<string> {
-  const program = new Command('zscl').exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerMetrics(program);
-  const printed: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
-  try {
-    await program.parseAsync(['metrics', ...args], { from: 'user' });
-  } finally {
-    console.log = log;
-  }
-  return printed.join('\n');
-}
+/** Runs `zscl metrics ...args` in-process; returns what it printed. */
+const runMetrics = async (...args: string[]): Promise<string> => (await runCommand(registerMetrics, 'metrics', ...args)).join('\n');
 
 describe('zscl metrics', () => {
   let dir: string;

@@ -1,14 +1,6 @@
 import assert from 'node:assert/strict';
 import { accuracyMetrics, checkAccuracyMatrix, classIncrementalMetrics } from '../../lib/cl/metrics';
-import { readJsonFixture } from '../support/fixtures';
-
-interface MtilCase {
-  method: string;
-  order: string;
-  tasks: string[];
-  accuracy: number[][];
-  expected: { transfer: number; avg: number; last: number };
-}
+import { type MtilCase, readJsonFixture } from '../support/fixtures';
 
 interface MetricsExample {
   matrix: number[][];

@@ -7,15 +7,9 @@ import { methodsChart } from '../../lib/report/methods-chart';
 import { chartToPng, DEFAULT_SCALE } from '../../lib/report/rasterize';
 import { retentionChart } from '../../lib/report/retention';
 import type { Chart, MethodResult } from '../../lib/report/types';
-import { readJsonFixture } from '../support/fixtures';
+import { mtilMatrices } from '../support/fixtures';
 
-interface MtilCase {
-  method: string;
-  tasks: string[];
-  accuracy: number[][];
-  expected: { transfer: number; avg: number; last: number };
-}
-const mtil = readJsonFixture<{ cases: MtilCase[] }>('metrics', 'mtil-matrices.json').cases;
+const mtil = mtilMatrices();
 
 interface Raster {
   width: number;

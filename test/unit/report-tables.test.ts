@@ -7,7 +7,7 @@ import { escapeMarkdown, toMarkdown } from '../../lib/report/markdown-table';
 import { accuracyTable, methodsTable } from '../../lib/report/tables';
 import type { MethodResult } from '../../lib/report/types';
 import { validateAccuracyMatrix, validateReportInput } from '../../lib/report/validate';
-import { readJsonFixture } from '../support/fixtures';
+import { mtilMatrices } from '../support/fixtures';
 
 /** A strict RFC 4180 reader: CRLF records, quoted fields with doubled quotes. */
 function parseCsv(text: string): string[][] {
@@ -51,13 +51,7 @@ function parseCsv(text: string): string[][] {
   return records;
 }
 
-interface MtilCase {
-  method: string;
-  tasks: string[];
-  accuracy: number[][];
-  expected: { transfer: number; avg: number; last: number };
-}
-const mtil = readJsonFixture<{ cases: MtilCase[] }>('metrics', 'mtil-matrices.json').cases;
+const mtil = mtilMatrices();
 
 function expectCode(fn: () => unknown, code: string, pattern: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof ZsclError && e.code === code && pattern.test(e.message));

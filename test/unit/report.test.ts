@@ -9,15 +9,9 @@ import { ZsclError } from '../../lib/errors';
 import { readResults } from '../../lib/report/results-file';
 import type { MethodResult, ReportInput } from '../../lib/report/types';
 import { writeReport } from '../../lib/report/write-report';
-import { readJsonFixture } from '../support/fixtures';
+import { mtilMatrices } from '../support/fixtures';
 
-interface MtilCase {
-  method: string;
-  tasks: string[];
-  accuracy: number[][];
-  expected: { transfer: number; avg: number; last: number };
-}
-const mtil = readJsonFixture<{ cases: MtilCase[] }>('metrics', 'mtil-matrices.json').cases;
+const mtil = mtilMatrices();
 const zeroShot = [24.3, 88.4, 68.2, 44.6, 54.9, 71.0, 88.5, 59.4, 89.0, 64.7, 65.2];
 
 const ODD_METHOD = 'ZSCL <b>"v2"</b> & co';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Command } from 'commander';
 import { ClipTokenizer } from '../../lib/clip/tokenizer';
 import { registerTokenize } from '../../lib/cli/tokenize';
 import { clipVocabPath, readJsonFixture } from '../support/fixtures';
+import { runCommand } from '../support/cli';
 
 interface TokenizerCase {
   text: string;
@@ -12,21 +12,8 @@ interface TokenizerCase {
   truncated: boolean;
 }
 
-/** Runs `zscl tokenize ...args` on a fresh program and returns the lines it printed. */
-async function runTokenize(...args: string[]): Promise<string[]> {
-  const program = new Command('zscl').exitOverride();
-  program.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  registerTokenize(program);
-  const printed: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => printed.push(parts.join(' '));
-  try {
-    await program.parseAsync(['tokenize', ...args], { from: 'user' });
-  } finally {
-    console.log = log;
-  }
-  return printed;
-}
+/** Runs `zscl tokenize ...args` in-process; returns the lines it printed. */
+const runTokenize = (...args: string[]): Promise<string[]> => runCommand(registerTokenize, 'tokenize', ...args);
 
 const isCode = (code: string, ...words: string[]) => (error: Error & { code?: string }) =>
   error.code === code && words.every((word) => error.message.includes(word));

@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
-import type { Tensor, ZsclError } from '../../lib';
+import type { Tensor } from '../../lib';
 import { ByteLevelTokenizer, ClipModel, ZeroShotClassifier, fillTemplate, loadTensors, noGrad, parseModelConfig, randn, stack, tokenizeToTensor } from '../../lib';
-import { closeness } from '../support/compare';
+import { assertClose } from '../support/compare';
+import { coded } from '../support/errors';
 import { fixture, readJsonFixture } from '../support/fixtures';
 
-const coded =
-  (code: string, ...words: string[]) =>
-  (error: ZsclError) =>
-    error.code === code && words.every((word) => error.message.includes(word));
 
-function assertClose(actual: Tensor, expected: Tensor, atol: number, rtol: number, what: string): void {
-  assert.deepEqual(actual.shape, expected.shape, what);
-  const c = closeness(actual, expected, atol, rtol);
-  assert.ok(c.ok, `${what}: ${c.failures} elements off, max |d| ${c.maxAbs}`);
-}
 
 describe('ZeroShotClassifier', () => {
   const tokenizer = new ByteLevelTokenizer({ vocabSize: 1000, contextLength: 16 });
