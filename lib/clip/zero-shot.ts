@@ -15,13 +15,13 @@ export type PromptTemplate = string | ((className: string) => string);
 /** Turns texts into token rows [N, C] (int64) for the model. */
 export type TokenizeFn = (texts: string[]) => Tensor;
 
-/** Fills a template with a class name. */
+/** Fills a template: every `{}` or `{c}` becomes the class name (taken literally). */
 export function fillTemplate(template: PromptTemplate, className: string): string {
   if (typeof template === 'function') return template(className);
   if (!template.includes('{}') && !template.includes('{c}')) {
     throw new ZsclError(`template '${template}' has no '{}' placeholder for the class name`, 'E_ARG');
   }
-  return template.replaceAll('{}', className).replaceAll('{c}', className);
+  return template.replace(/\{c?\}/g, () => className);
 }
 
 export interface ZeroShotOptions {

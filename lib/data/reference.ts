@@ -12,6 +12,7 @@ import type { ImageFolderOptions } from './image-folder';
 import { listImages } from './image-folder';
 import { requirePath } from './layout';
 import { SeededRandom } from './random';
+import { fillTemplate } from '../clip/zero-shot';
 
 /** A reference image set and what could not be scanned. */
 export interface ReferenceImages {
@@ -64,11 +65,6 @@ export function referenceTexts(file: string, options: ReferenceTextOptions = {})
     .slice(1)
     .map((row) => (row[at] ?? '').trim())
     .filter((t) => t !== '');
-}
-
-/** `template` with every `{c}` (or `{}`) replaced by the class name. */
-export function fillTemplate(template: string, className: string): string {
-  return template.replace(/\{c?\}/g, () => className);
 }
 
 /**

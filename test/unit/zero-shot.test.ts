@@ -34,6 +34,7 @@ describe('ZeroShotClassifier', () => {
   it('fills templates with {} / {c} / a function and refuses one without a placeholder', () => {
     assert.equal(fillTemplate('a photo of a {}.', 'cat'), 'a photo of a cat.');
     assert.equal(fillTemplate('{c} and {c}', 'dog'), 'dog and dog');
+    assert.equal(fillTemplate('a {}', '$& $1'), 'a $& $1', 'class names are taken literally');
     assert.equal(fillTemplate((c) => c.toUpperCase(), 'owl'), 'OWL');
     assert.throws(() => fillTemplate('a photo', 'cat'), coded('E_ARG', "'a photo'"));
   });
