@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runDemo } from '../demo/run-demo';
+import { DEMO_DEFAULTS, runDemo } from '../demo/run-demo';
 import { ProgressBar, formatSeconds } from './progress';
 import { matrixTable, methodsTable } from './run-output';
 
@@ -12,15 +12,17 @@ export function registerDemo(program: Command): void {
     .description('continual learning on a miniature MTIL (digits, Fashion-MNIST, rendered tasks): zero-shot, Continual-FT, WiSE-FT, LwF and ZSCL side by side')
     .option('--out <dir>', 'run folder', path.join(os.tmpdir(), `zscl-demo-${process.pid}`))
     .option('--seed <n>', 'seed', '0')
-    .option('--iterations <n>', 'training iterations per task', '100')
+    .option('--iterations <n>', 'training iterations per task', String(DEMO_DEFAULTS.iterations))
+    .option('--lr <x>', 'peak learning rate', String(DEMO_DEFAULTS.lr))
     .option('--methods <list>', 'comma-separated subset of: Zero-shot, Continual-FT, WiSE-FT, LwF, ZSCL')
     .option('--json', 'print summary.json only')
-    .action(async (o: { out: string; seed: string; iterations: string; methods?: string; json?: boolean }) => {
+    .action(async (o: { out: string; seed: string; iterations: string; lr: string; methods?: string; json?: boolean }) => {
       const bar = new ProgressBar(!o.json);
       const { summary, results, missing } = await runDemo({
         dir: o.out,
         seed: Number(o.seed),
         iterations: Number(o.iterations),
+        lr: Number(o.lr),
         methods: o.methods?.split(',').map((m) => m.trim()),
         onStep: (method, e) => bar.update({ label: `${method.padEnd(12)} ${e.taskIndex + 1}/6 ${e.task.padEnd(8)}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }),
         onMethodDone: (method, r) => {

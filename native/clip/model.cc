@@ -1,5 +1,6 @@
 #include "clip/model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/errors.h"
@@ -124,10 +125,15 @@ std::pair<torch::Tensor, torch::Tensor> ClipImpl::encodeText(const torch::Tensor
                                          std::to_string(config_.vocabSize) + ")");
     }
   }
-  auto x = token_embedding(ids) + positional_embedding.slice(0, 0, length);
+  auto eot = ids.argmax(-1);
+  // The causal mask keeps every position from seeing later ones, so the columns after the last
+  // EOT cannot change any row's EOT state: drop them (77 columns of padding, short captions).
+  auto used = length;
+  if (ids.size(0) > 0) used = std::min<int64_t>(length, eot.max().item<int64_t>() + 1);
+  if (used < length) ids = ids.slice(1, 0, used);
+  auto x = token_embedding(ids) + positional_embedding.slice(0, 0, used);
   x = transformer->forward(x, /*causal=*/true);
   x = ln_final(x);
-  auto eot = ids.argmax(-1);
   auto hidden = x.index({torch::arange(x.size(0), eot.options()), eot});
   return {torch::matmul(hidden, text_projection), hidden};
 }
