@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { ZsclError } from './errors';
 
 /** Opaque native tensor handle (owned by exactly one {@link Tensor}). */
@@ -92,16 +93,29 @@ export function defaultThreadCount(): number {
   return Math.max(1, os.availableParallelism());
 }
 
+// The file the main thread loaded, for worker threads: they must load the very same file (a
+// second copy of the addon in one process would not share its state, and `npm run prebuild`
+// moves build/Release/zscl.node away while a process may still be running from it).
+const LOADED_ADDON_ENV = 'ZSCL_ADDON_LOADED';
+
 function loadAddon(): NativeAddon {
   const require = createRequire(__filename);
   try {
-    // ZSCL_ADDON picks one .node file (e.g. a CUDA build kept beside the default one).
-    if (process.env.ZSCL_ADDON) return require(path.resolve(process.env.ZSCL_ADDON)) as NativeAddon;
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
-    return nodeGypBuild(packageRoot);
+    const file = addonFile(require);
+    const addon = require(file) as NativeAddon;
+    if (isMainThread) process.env[LOADED_ADDON_ENV] = file;
+    return addon;
   } catch (error) {
     throw explainLoadFailure(error);
   }
+}
+
+function addonFile(require: NodeJS.Require): string {
+  if (!isMainThread && process.env[LOADED_ADDON_ENV]) return process.env[LOADED_ADDON_ENV];
+  // ZSCL_ADDON picks one .node file (e.g. a CUDA build kept beside the default one).
+  if (process.env.ZSCL_ADDON) return path.resolve(process.env.ZSCL_ADDON);
+  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+  return nodeGypBuild.resolve(packageRoot);
 }
 
 const APT_FIX = 'sudo apt-get install -y libtorch-dev libopenblas0-openmp';

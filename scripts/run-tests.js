@@ -15,7 +15,8 @@ function step(name, command, args, env = {}) {
   console.log(`\n=== ${name}`);
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
   const ok = result.status === 0;
-  console.log(`=== ${name}: ${ok ? 'ok' : 'FAILED'}`);
+  const how = result.signal ? ` (killed by ${result.signal})` : result.status ? ` (exit code ${result.status})` : '';
+  console.log(`=== ${name}: ${ok ? 'ok' : 'FAILED'}${how}`);
   return ok;
 }
 
