@@ -97,6 +97,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   if (main && !resuming && spec.config !== undefined) folder.writeJson('config.json', spec.config);
   const evaluate = (model: ClipModel) => (group ? evaluateAllDataParallel(model, spec.tokenize, spec.evaluation, group) : evaluateAll(model, spec.tokenize, spec.evaluation));
   const names = spec.evaluation.map((e) => e.name);
+  let lastRow: TaskAccuracy[] | undefined;
   const initialFile = folder.path('checkpoints', 'initial.safetensors');
   let initial: ClipModel;
   if (resuming) {
@@ -108,7 +109,8 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   }
   if (state.completedTasks > 0) await loadInto(spec.model, folder.taskCheckpoint(state.completedTasks - 1));
   if (!resuming && (spec.evaluateInitial ?? true) && spec.evaluation.length) {
-    state.zeroShot = (await evaluate(spec.model)).map((a) => a.accuracy);
+    lastRow = await evaluate(spec.model);
+    state.zeroShot = lastRow.map((a) => a.accuracy);
     if (main) folder.appendMetrics({ event: 'zero-shot', accuracy: state.zeroShot });
   }
   if (main) folder.writeState(state);
@@ -145,7 +147,10 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
       }
       const file = folder.taskCheckpoint(k);
       if (main) await writeSafetensorsAsync(file, spec.model.stateDict());
-      const row = await evaluate(spec.model);
+      // Zero-shot never changes the model: its first evaluation stands for every row.
+      const unchanged = spec.strategy === 'zero-shot' ? lastRow : undefined;
+      const row = unchanged ?? (await evaluate(spec.model));
+      lastRow = row;
       state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined };
       if (main) {
         folder.writeState(state);
