@@ -103,7 +103,8 @@ function loadAddon(): NativeAddon {
   try {
     const file = addonFile(require);
     const addon = require(file) as NativeAddon;
-    if (isMainThread) process.env[LOADED_ADDON_ENV] = file;
+    // Tagged with the pid: child processes inherit the environment but load their own addon.
+    if (isMainThread) process.env[LOADED_ADDON_ENV] = `${process.pid}:${file}`;
     return addon;
   } catch (error) {
     throw explainLoadFailure(error);
@@ -111,7 +112,8 @@ function loadAddon(): NativeAddon {
 }
 
 function addonFile(require: NodeJS.Require): string {
-  if (!isMainThread && process.env[LOADED_ADDON_ENV]) return process.env[LOADED_ADDON_ENV];
+  const loaded = /^(\d+):(.+)$/.exec(process.env[LOADED_ADDON_ENV] ?? '');
+  if (!isMainThread && loaded && Number(loaded[1]) === process.pid) return loaded[2];
   // ZSCL_ADDON picks one .node file (e.g. a CUDA build kept beside the default one).
   if (process.env.ZSCL_ADDON) return path.resolve(process.env.ZSCL_ADDON);
   const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
