@@ -15,7 +15,6 @@
  *
  * `--model` takes the reference's names (tiny, mid, vit-b-16). ZSCL_ADDON selects the addon file.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +23,7 @@ import { noGrad } from '../../lib/tensor/autograd';
 import { randn } from '../../lib/tensor/create';
 import { tidy } from '../../lib/tensor/scope';
 import { manualSeed, setNumThreads, systemInfo } from '../../lib/runtime';
-import { median, parseFlags } from './support';
+import { median, parseFlags, runJson } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -94,12 +93,6 @@ function child(args: Args): void {
   model.dispose();
 }
 
-function runJson(command: string, argv: string[], what: string): Record<string, unknown> {
-  const result = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stderr}`);
-  const line = result.stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));

@@ -16,14 +16,13 @@
  *
  * ZSCL_ADDON selects the addon file.
  */
-import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { Tensor } from '../../lib/tensor/tensor';
 import { rand } from '../../lib/tensor/create';
 import { tidy } from '../../lib/tensor/scope';
 import { manualSeed, setNumThreads, systemInfo } from '../../lib/runtime';
-import { median, parseFlags } from './support';
+import { median, parseFlags, runJson } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -109,12 +108,6 @@ function child(args: Args): void {
   console.log(JSON.stringify(result));
 }
 
-function runJson(command: string, argv: string[]): RunResult {
-  const run = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (run.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed (${run.status}):\n${run.stderr}`);
-  const line = run.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as RunResult;
-}
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
@@ -138,8 +131,8 @@ function main(): void {
   const python: RunResult[] = [];
   const zscl: RunResult[] = [];
   for (let run = 0; run < args.runs; run++) {
-    python.push(runJson(PYTHON, pythonArgv));
-    zscl.push(runJson(process.execPath, zsclArgv));
+    python.push(runJson<RunResult>(PYTHON, pythonArgv));
+    zscl.push(runJson<RunResult>(process.execPath, zsclArgv));
   }
   const report: Record<string, unknown> = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism() },

@@ -14,14 +14,13 @@
  * Without --dir the shared JPEG set is made into a temporary folder with the reference script's
  * --make (2,000 images by default) and removed afterwards.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { imageFolder } from '../../lib/data/image-folder';
 import { DataLoader } from '../../lib/data/loader';
-import { median, parseFlags } from './support';
+import { median, parseFlags, runJson } from './support';
 
 const PYTHON = '/usr/bin/python3';
 const SHARED_BENCH = process.env.ZSCL_SHARED_BENCH ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'bench');
@@ -78,12 +77,6 @@ async function child(args: Args): Promise<void> {
   );
 }
 
-function runJson(command: string, argv: string[], what: string): Record<string, unknown> {
-  const result = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stderr}`);
-  const line = result.stdout.trim().split('\n').pop()!;
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 
 async function main(): Promise<void> {

@@ -1,4 +1,5 @@
-/** What the benchmark scripts share: their flag parsing and the median they report. */
+/** What the benchmark scripts share: flag parsing, running one side as a child process, the median. */
+import { spawnSync } from 'node:child_process';
 
 type FlagValue = number | string | boolean | undefined;
 
@@ -41,4 +42,14 @@ export function parseFlags<T extends object>(argv: string[], defaults: T, rules:
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * Runs one benchmark process and parses the JSON object on the last line of its stdout. Throws
+ * with its stderr when it fails.
+ */
+export function runJson<T = Record<string, unknown>>(command: string, argv: string[], what = `${command} ${argv.join(' ')}`): T {
+  const result = spawnSync(command, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (result.status !== 0) throw new Error(`${what} failed (${result.status}):\n${result.stderr}`);
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as T;
 }

@@ -11,7 +11,6 @@
  * restructurings: one student image forward over task + reference images, and teacher text
  * features computed once (fixture-verified in test/integration/zscl-fixtures.test.ts).
  */
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
 import { buildSync } from 'esbuild';
@@ -23,7 +22,7 @@ import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
 import { manualSeed, randint, randn, setNumThreads, tensor } from '../../lib';
 import type { Tensor } from '../../lib';
 import { packageRoot } from '../../lib/native';
-import { median } from './support';
+import { median, runJson } from './support';
 
 const BENCH = process.env.ZSCL_REFERENCE_BENCH ?? path.resolve(packageRoot, '..', 'shared', 'bench');
 const PY = process.env.ZSCL_PYTHON ?? '/usr/bin/python3';
@@ -115,11 +114,6 @@ async function child(o: Options): Promise<void> {
   );
 }
 
-function runJson(command: string, args: string[]): Record<string, number | string> {
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stderr}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop()!);
-}
 
 
 // The zscl side runs as plain JavaScript (bundled once), not through tsx's loader, so its RSS
@@ -139,9 +133,9 @@ async function parent(o: Options): Promise<void> {
     const runs: Record<string, Record<string, number | string>[]> = { 'as-published': [], cached: [], zscl: [] };
     for (let k = 0; k < Number(o.runs); k++) {
       for (const mode of ['as-published', 'cached'] as const) {
-        runs[mode].push(runJson(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]));
+        runs[mode].push(runJson<Record<string, number | string>>(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]));
       }
-      runs.zscl.push(runJson(process.execPath, [childScript, '--child', '--model', model, ...common]));
+      runs.zscl.push(runJson<Record<string, number | string>>(process.execPath, [childScript, '--child', '--model', model, ...common]));
     }
     const step = (mode: string): number => median(runs[mode].map((r) => Number(r.median_step_s)));
     const rss = (mode: string): number => median(runs[mode].map((r) => Number(r.peak_rss_mb)));
