@@ -28,6 +28,8 @@ export function manualSeed(seed: number): void {
  * PyTorch's `torch.backends.cudnn.allow_tf32` (default true) and
  * `torch.backends.cuda.matmul.allow_tf32` (default false). TF32 keeps 10 mantissa bits, so
  * results differ from CPU float32 by ~1e-4 relative; turn both off for bit-closer CUDA results.
+ * Unset fields keep their value. Sync.
+ * @throws ZsclError E_ARG for an unknown field or a value that is not a boolean.
  */
 export function setAllowTF32(settings: Partial<TF32Settings>): void {
   const current = native().allowTF32();
