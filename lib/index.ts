@@ -36,12 +36,15 @@ export {
   getNumThreads,
   manualSeed,
   memory,
+  cpuCache,
+  releaseCpuCache,
   cudaAvailable,
   cudaSynchronize,
   setAllowTF32,
   allowTF32,
   systemInfo,
   type MemoryInfo,
+  type CpuCacheInfo,
   type SystemInfo,
 } from './runtime';
 export type { TF32Settings } from './native';

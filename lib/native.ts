@@ -54,6 +54,8 @@ export interface NativeAddon {
   readData(handle: NativeHandle, raw?: boolean): ArrayBuffer;
   item(handle: NativeHandle): number | boolean;
   memory(): { tensors: number; bytes: number; storages: number };
+  cpuCache(): { mappedBytes: number; cachedBytes: number; peakLiveBytes: number };
+  releaseCpuCache(): number;
   setNumThreads(n: number): void;
   initThreads(fallback: number): void;
   getNumThreads(): number;

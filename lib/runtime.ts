@@ -58,6 +58,31 @@ export function memory(): MemoryInfo {
   return native().memory();
 }
 
+/**
+ * The process-wide cache of large CPU tensor blocks (128 KiB and up). libtorch's CPU tensors are
+ * allocated on several threads; rather than leave freed memory in each thread's malloc arena, zscl
+ * keeps freed large blocks in one cache that every thread reuses, bounded by the peak of live
+ * bytes plus 64 MiB. `ZSCL_CPU_ALLOCATOR=system` in the environment turns it off.
+ */
+export interface CpuCacheInfo {
+  /** Bytes mapped for large blocks, live and cached. */
+  mappedBytes: number;
+  /** Bytes of freed blocks kept for reuse. */
+  cachedBytes: number;
+  /** The most bytes of large blocks live at once so far. */
+  peakLiveBytes: number;
+}
+
+/** The CPU block cache's figures (process-wide). Sync. */
+export function cpuCache(): CpuCacheInfo {
+  return native().cpuCache();
+}
+
+/** Returns every cached CPU block to the operating system and the number of bytes released. Sync. */
+export function releaseCpuCache(): number {
+  return native().releaseCpuCache();
+}
+
 /** Waits for queued CUDA work (a no-op on CPU). */
 export function cudaSynchronize(): void {
   native().cudaSynchronize();

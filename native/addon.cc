@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/addon_data.h"
+#include "common/cpu_allocator.h"
 #include "common/dispatch.h"
 #include "common/object.h"
 #include "tensor/runtime.h"
@@ -12,9 +13,9 @@
 namespace zscl {
 
 // Tensors are allocated on libuv's worker threads; glibc gives each thread its own malloc arena,
-// which holds freed tensor memory per thread (hundreds of MB of extra RSS). One arena keeps the
-// footprint at PyTorch's level (measured: peak RSS of a tiny ZSCL run 444 MB with the default, 293
-// MB with one arena, at the same speed). MALLOC_ARENA_MAX, when set, wins.
+// which holds freed memory per thread. Large tensors bypass malloc (common/cpu_allocator.h); for
+// the rest, fewer arenas where this still takes effect (threads that have not yet allocated).
+// MALLOC_ARENA_MAX, when set, wins.
 void limitMallocArenas() {
   static bool done = false;
   if (done) return;
@@ -24,6 +25,7 @@ void limitMallocArenas() {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   limitMallocArenas();
+  installCpuAllocator();
   auto* data = new AddonData();
   env.SetInstanceData<AddonData>(data);
   data->objectHandleClass = Napi::Persistent(ObjectHandle::DefineClass(env));

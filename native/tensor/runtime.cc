@@ -16,6 +16,7 @@
 
 #include "common/addon_data.h"
 #include "common/convert.h"
+#include "common/cpu_allocator.h"
 #include "common/errors.h"
 #include "common/function.h"
 #include "common/object.h"
@@ -164,6 +165,20 @@ Napi::Value memory(const Napi::CallbackInfo& info) {
   out.Set("bytes", Napi::Number::New(env, ledger.bytes()));
   out.Set("storages", Napi::Number::New(env, ledger.storages()));
   return out;
+}
+
+Napi::Value cpuCache(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto stats = cpuCacheStats();
+  auto out = Napi::Object::New(env);
+  out.Set("mappedBytes", Napi::Number::New(env, static_cast<double>(stats.mappedBytes)));
+  out.Set("cachedBytes", Napi::Number::New(env, static_cast<double>(stats.cachedBytes)));
+  out.Set("peakLiveBytes", Napi::Number::New(env, static_cast<double>(stats.peakLiveBytes)));
+  return out;
+}
+
+Napi::Value releaseCpuCache(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(zscl::releaseCpuCache()));
 }
 
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
@@ -339,6 +354,8 @@ void exportRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("readData", safeFunction<readData>(env, "readData"));
   exports.Set("item", safeFunction<item>(env, "item"));
   exports.Set("memory", safeFunction<memory>(env, "memory"));
+  exports.Set("cpuCache", safeFunction<cpuCache>(env, "cpuCache"));
+  exports.Set("releaseCpuCache", safeFunction<releaseCpuCache>(env, "releaseCpuCache"));
   exports.Set("setNumThreads", safeFunction<setNumThreads>(env, "setNumThreads"));
   exports.Set("initThreads", safeFunction<initThreads>(env, "initThreads"));
   exports.Set("getNumThreads", safeFunction<getNumThreads>(env, "getNumThreads"));
