@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "clip/quick_gelu.h"
+
 namespace zscl {
 namespace {
 thread_local bool skipInit = false;
@@ -35,6 +37,20 @@ void PatchEmbeddingImpl::reset() {
   if (SkipInitGuard::active()) return;
   torch::NoGradGuard noGrad;
   torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+}
+
+torch::Tensor PatchEmbeddingImpl::forward(const torch::Tensor& images) {
+  // A convolution whose stride is its kernel is one matrix product over the flattened patches
+  // (row-major over the grid, (channel, y, x) inside a patch, as the weight is laid out): one
+  // GEMM forward and one for the weight gradient, the same sums as conv2d up to float rounding.
+  const auto n = images.size(0), channels = images.size(1);
+  const auto rows = images.size(2) / patch_, cols = images.size(3) / patch_;
+  auto patches = images.slice(2, 0, rows * patch_)
+                     .slice(3, 0, cols * patch_)
+                     .reshape({n, channels, rows, patch_, cols, patch_})
+                     .permute({0, 2, 4, 1, 3, 5})
+                     .reshape({n, rows * cols, channels * patch_ * patch_});
+  return torch::matmul(patches, weight.reshape({width_, -1}).t());
 }
 
 void EmbeddingImpl::reset() {
@@ -104,12 +120,7 @@ void MlpImpl::reset() {
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
   auto h = c_fc(x);
-  if (!quickGelu_) return c_proj(torch::gelu(h));
-  // Without an autograd graph h is a temporary of ours: scale it in place (one [N, L, 4W]
-  // allocation less per block, same values).
-  h = torch::GradMode::is_enabled() ? h * torch::sigmoid(1.702 * h)
-                                    : h.mul_(torch::sigmoid(h * 1.702));
-  return c_proj(h);
+  return c_proj(quickGelu_ ? quickGelu(h) : torch::gelu(h));
 }
 
 void ResidualAttentionBlockImpl::reset() {

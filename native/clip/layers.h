@@ -43,9 +43,8 @@ class PatchEmbeddingImpl : public torch::nn::Cloneable<PatchEmbeddingImpl> {
  public:
   PatchEmbeddingImpl(int64_t width, int64_t patch) : width_(width), patch_(patch) { reset(); }
   void reset() override;
-  torch::Tensor forward(const torch::Tensor& images) {
-    return torch::conv2d(images, weight, {}, patch_);
-  }
+  // [N, 3, H, W] -> [N, (H/p)*(W/p), width]: the patch tokens, row-major over the grid.
+  torch::Tensor forward(const torch::Tensor& images);
 
   torch::Tensor weight;
 

@@ -35,8 +35,7 @@ std::pair<torch::Tensor, torch::Tensor> VisionTransformerImpl::forward(
     throw CodedError(code::kShape, "encodeImage: expected images [N, 3, " + std::to_string(r) +
                                        ", " + std::to_string(r) + "] but received " + shape.str());
   }
-  auto x = conv1(images.to(conv1->weight.scalar_type()));  // [N, W, g, g]
-  x = x.flatten(2).transpose(1, 2);                        // [N, g*g, W], row-major patches
+  auto x = conv1(images.to(conv1->weight.scalar_type()));  // [N, g*g, W], row-major patches
   auto cls = class_embedding.to(x.scalar_type()).expand({x.size(0), 1, x.size(2)});
   x = torch::cat({cls, x}, 1) + positional_embedding.to(x.scalar_type());
   x = ln_pre(x);

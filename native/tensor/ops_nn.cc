@@ -1,4 +1,5 @@
 // Linear algebra and neural-network functions: products, convolution, normalisation, losses.
+#include "clip/quick_gelu.h"
 #include "common/convert.h"
 #include "common/dispatch.h"
 #include "common/errors.h"
@@ -87,7 +88,7 @@ void registerNnOps(OpRegistry& r) {
   // x * sigmoid(1.702 x), as OpenAI CLIP.
   r.add("quickGelu", [](OpArgs& a) -> Thunk {
     auto x = a.tensor(0);
-    return [=]() -> c10::IValue { return x * torch::sigmoid(1.702 * x); };
+    return [=]() -> c10::IValue { return quickGelu(x); };
   });
   r.add("dropout", [](OpArgs& a) -> Thunk {
     auto x = a.tensor(0);

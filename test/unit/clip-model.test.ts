@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Tensor } from '../../lib';
-import { ClipModel, F, cat, loadTensors, manualSeed, noGrad, randn, readSafetensors, tensor, tidy } from '../../lib';
+import { ClipModel, F, cat, keep, loadTensors, manualSeed, noGrad, randn, readSafetensors, tensor, tidy } from '../../lib';
 import { assertClose } from '../support/compare';
 import { coded } from '../support/errors';
 import { TINY_CLIP_CONFIG as TINY, fixture } from '../support/fixtures';
@@ -215,6 +215,24 @@ describe('ClipModel', () => {
       } finally {
         gelu.dispose();
       }
+    });
+
+    it('parameter gradients match the plain tensor-op rendering (QuickGELU backward, patch embedding as a matrix product)', () => {
+      const plainQuickGelu = (x: Tensor) => x.mul(x.mul(1.702).sigmoid());
+      const gradients = (forward: () => Tensor): Map<string, Tensor> => {
+        for (const p of model.namedParameters().values()) p.setGrad(null);
+        forward().square().sum().backward();
+        const out = new Map<string, Tensor>();
+        for (const [name, p] of model.namedParameters()) if (name.startsWith('visual.')) out.set(name, keep(p.grad!.clone()));
+        return out;
+      };
+      const ours = gradients(() => model.encodeImage(images));
+      const plain = gradients(() => referenceEncodeImage(model, images, plainQuickGelu));
+      for (const [name, grad] of ours) {
+        assert.ok(grad.abs().max().item() > 0, `${name}: zero gradient`);
+        assertClose(grad, plain.get(name)!, 1e-5, 1e-4, name);
+      }
+      for (const p of model.namedParameters().values()) p.setGrad(null);
     });
 
     it('wrong image shapes are E_SHAPE naming the expected shape (sync and async)', async () => {
