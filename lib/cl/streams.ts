@@ -11,6 +11,7 @@ import type { Batch, BatchStream, ImageStream } from './task';
 /** Labelled batches from a loader, epoch after epoch. */
 export class LoaderStream implements BatchStream {
   private iterator: AsyncIterator<LoaderBatch> | undefined;
+  private keys: readonly number[] | undefined;
 
   constructor(readonly loader: DataLoader) {}
 
@@ -18,7 +19,10 @@ export class LoaderStream implements BatchStream {
     for (let emptyEpochs = 0; emptyEpochs < 2; ) {
       this.iterator ??= this.loader[Symbol.asyncIterator]();
       const result = await this.iterator.next();
-      if (!result.done) return { images: result.value.images, labels: result.value.labels };
+      if (!result.done) {
+        this.keys = result.value.indices;
+        return { images: result.value.images, labels: result.value.labels };
+      }
       this.iterator = undefined;
       emptyEpochs++;
     }
@@ -27,6 +31,11 @@ export class LoaderStream implements BatchStream {
 
   next(): Promise<Batch> {
     return this.nextBatch();
+  }
+
+  /** Dataset indices of the last batch under the (deterministic) val transform; undefined under the random training transform. */
+  lastKeys(): readonly number[] | undefined {
+    return this.loader.transform.kind === 'eval' ? this.keys : undefined;
   }
 
   state(): LoaderState {
@@ -50,6 +59,7 @@ export function imagesOf(stream: BatchStream): ImageStream {
       batch.labels.dispose();
       return batch.images;
     },
+    lastKeys: () => stream.lastKeys?.(),
     state: () => stream.state?.(),
     restore: (state) => stream.restore?.(state),
   };

@@ -10,6 +10,8 @@ export interface Batch {
 /** An endless, resumable supply of batches. `next()` returns tensors the trainer disposes. */
 export interface BatchStream {
   next(): Promise<Batch>;
+  /** Optional: keys of the rows of the last batch, when a key always yields the same pixels (see {@link ImageStream.lastKeys}). */
+  lastKeys?(): readonly (number | string)[] | undefined;
   /** JSON position for exact resume; `restore(state())` continues the identical sequence. */
   state?(): unknown;
   restore?(state: unknown): void;
@@ -18,6 +20,12 @@ export interface BatchStream {
 /** An endless, resumable supply of image batches [B, 3, R, R] (reference images). */
 export interface ImageStream {
   next(): Promise<Tensor>;
+  /**
+   * Optional: an identity for each row of the batch `next()` returned last, given only when the
+   * same key always yields the same pixels (a deterministic transform, e.g. the val transform);
+   * else undefined. Distillation then computes each reference image's teacher features once.
+   */
+  lastKeys?(): readonly (number | string)[] | undefined;
   state?(): unknown;
   restore?(state: unknown): void;
 }

@@ -23,6 +23,7 @@ import type { Tensor } from '../../tensor/tensor';
 import { distillation } from '../losses';
 import type { LossTerm, Plugin, PluginState, RunContext, StepContext, TaskContext } from '../plugin';
 import type { ImageStream } from '../task';
+import { TeacherImageCache } from '../teacher-image-cache';
 
 /** Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), or a given one. */
 export type TeacherChoice = 'initial' | 'task_start' | ClipModel;
@@ -43,6 +44,12 @@ export interface DistillationOptions {
   studentText?: boolean;
   /** Texts per teacher forward when computing u (default 256). */
   textBatch?: number;
+  /**
+   * Reference images whose teacher features are kept (default 65,536; 0 turns it off). Used when
+   * the image stream gives keys (a deterministic transform, see ImageStream.lastKeys) and the
+   * run is not data-parallel; the cache starts empty at each task. Exact up to float rounding.
+   */
+  teacherImageCache?: number;
 }
 
 export class DistillationPlugin implements Plugin {
@@ -54,6 +61,9 @@ export class DistillationPlugin implements Plugin {
   private textKey: { teacher: ClipModel; tokens: Tensor } | undefined;
   private stream: ImageStream | undefined;
   private current: Tensor | undefined;
+  private currentKeys: readonly (number | string)[] | undefined;
+  private readonly imageCache: TeacherImageCache;
+  private encodedUncached = 0;
   private tokens: Tensor | undefined;
   private run: RunContext | undefined;
 
@@ -62,6 +72,12 @@ export class DistillationPlugin implements Plugin {
     this.name = name;
     const t = options.temperature ?? 2;
     if (!(t > 0)) throw new ZsclError(`distillation temperature must be > 0, got ${t}`, 'E_CONFIG');
+    this.imageCache = new TeacherImageCache(options.teacherImageCache ?? 65_536);
+  }
+
+  /** Reference images encoded by the teacher, and served from the teacher-feature cache. */
+  get teacherImageStats(): { encoded: number; served: number } {
+    return { encoded: this.imageCache.encoded + this.encodedUncached, served: this.imageCache.served };
   }
 
   beforeRun(run: RunContext): void {
@@ -79,6 +95,7 @@ export class DistillationPlugin implements Plugin {
     } else this.teacher = choice;
     this.tokens = this.options.texts(task);
     this.stream = this.options.images(task);
+    this.imageCache.clear();
     await this.ensureTextFeatures(this.teacher, this.tokens);
   }
 
@@ -102,6 +119,7 @@ export class DistillationPlugin implements Plugin {
     if (!this.stream) throw new ZsclError('distillation: no reference images for this task', 'E_CONFIG');
     const batch = await this.stream.next();
     this.current = step.group ? step.group.shard(batch, 'reference batch') : batch;
+    this.currentKeys = step.group ? undefined : this.stream.lastKeys?.();
     return this.current;
   }
 
@@ -111,7 +129,9 @@ export class DistillationPlugin implements Plugin {
     const s = step.logitScale;
     const T = this.options.temperature ?? 2;
     let h = step.studentFeatures(this)!.normalize();
-    let g = (await noGrad(() => teacher.encodeImageAsync(r))).normalize();
+    const encode = async (images: Tensor) => (await noGrad(() => teacher.encodeImageAsync(images))).normalize();
+    if (!this.currentKeys) this.encodedUncached += r.shape[0];
+    let g = this.currentKeys ? await this.imageCache.features(r, this.currentKeys, encode) : await encode(r);
     if (step.group) {
       // Every rank computes the full-batch loss; the gather's backward sums h's gradient over
       // ranks, so after gradient averaging each reference image counts once.
@@ -142,6 +162,7 @@ export class DistillationPlugin implements Plugin {
   }
 
   afterTask(): void {
+    this.imageCache.clear();
     if (this.ownsTeacher) {
       this.teacher?.dispose();
       this.teacher = undefined;
