@@ -4,12 +4,18 @@
  * features of all reference texts recomputed every step) and optimized (cached once), on the tiny
  * and mid configs, same threads, same run, interleaved; medians of median step times and peak RSS.
  *
- *   npx tsx scripts/bench/zscl-step.ts [--models tiny,mid] [--threads 2] [--runs 3] [--steps 20]
+ *   npx tsx scripts/bench/zscl-step.ts [--models tiny,mid] [--threads 2] [--runs 3] [--steps 20] [--ref-pool 640]
  *
  * zscl's step is the same work (CE over class prompts, L2 to the task start, both distillation
- * terms against the initial model, WE every --avg-freq) with two exactly-equivalent
- * restructurings: one student image forward over task + reference images, and teacher text
- * features computed once (fixture-verified in test/integration/zscl-fixtures.test.ts).
+ * terms against the initial model, WE every --avg-freq) with exactly-equivalent restructurings:
+ * one student image forward over task + reference images, teacher text features computed once
+ * (fixture-verified in test/integration/zscl-fixtures.test.ts), and teacher image features
+ * cached per reference image (DistillationPlugin's teacherImageCache). For the last, the zscl
+ * side draws its reference batches from a bounded pool of --ref-pool images (as a reference set
+ * under the val transform is; the Python loop encodes every draw, whether or not it repeats)
+ * and its untimed warm-up covers one pass over the pool; a second zscl run with fresh reference
+ * images every step (no cache hits) is reported beside it. Inputs are drawn before each step's
+ * timer starts, on both sides.
  */
 import path from 'node:path';
 import { Command } from 'commander';
@@ -20,6 +26,7 @@ import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
 import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
 import { manualSeed, randint, randn, setNumThreads, tensor } from '../../lib';
+import { keep } from '../../lib/tensor/scope';
 import type { Tensor } from '../../lib';
 import { packageRoot } from '../../lib/native';
 import { median, runJson } from './support';
@@ -39,6 +46,7 @@ interface Options {
   refTexts: string;
   classes: string;
   avgFreq: string;
+  refPool: string;
   child?: boolean;
   model?: string;
 }
@@ -64,36 +72,66 @@ async function child(o: Options): Promise<void> {
   const { contextLength, vocabSize, imageResolution: res } = model.config;
   const classTokens = tokens(Number(o.classes), contextLength, vocabSize);
   const refTokens = tokens(Number(o.refTexts), contextLength, vocabSize);
-  const warmup = Number(o.warmup);
+  const [batch, refBatch, classes] = [Number(o.batch), Number(o.refBatch), Number(o.classes)];
+  // A bounded reference pool: batch b of the pool has the same pixels (and keys) at every draw,
+  // as reference images under the val transform do, so the teacher's features are cached. The
+  // untimed warm-up covers the first pass over the pool: the timed steps are the steady state.
+  const poolBatches = Number(o.refPool) > 0 ? Math.max(1, Math.floor(Number(o.refPool) / refBatch)) : 0;
+  const warmup = Math.max(Number(o.warmup), poolBatches);
   const steps = Number(o.steps);
   const total = warmup + steps;
-  // Inputs are drawn per step, as on the Python side (not timed there either: drawn before the step).
-  const taskBatch = async () => ({ images: randn([Number(o.batch), 3, res, res]), labels: randint(0, Number(o.classes), [Number(o.batch)]) });
-  const refBatch = async () => randn([Number(o.refBatch), 3, res, res]);
+  // Each step's inputs are drawn before its timer starts, as on the Python side.
+  let drawn = 0;
+  let next: { images: Tensor; labels: Tensor; ref: Tensor; keys?: number[] } | undefined;
+  const draw = () => {
+    let keys: number[] | undefined;
+    let ref: Tensor;
+    if (poolBatches > 0) {
+      const b = drawn % poolBatches;
+      manualSeed(1_000_003 + b);
+      ref = keep(randn([refBatch, 3, res, res]));
+      keys = Array.from({ length: refBatch }, (_, i) => b * refBatch + i);
+      manualSeed(7_919 * (drawn + 1));
+    } else ref = keep(randn([refBatch, 3, res, res]));
+    next = { images: keep(randn([batch, 3, res, res])), labels: keep(randint(0, classes, [batch])), ref, keys };
+    drawn++;
+  };
+  let lastRef: Tensor | undefined;
+  let lastKeys: number[] | undefined;
+  const references = {
+    next: async () => {
+      lastRef?.dispose();
+      lastRef = next!.ref;
+      lastKeys = next!.keys;
+      return lastRef;
+    },
+    lastKeys: () => lastKeys,
+  };
   const abort = new AbortController();
+  const distillation = new DistillationPlugin({ teacher: 'initial', images: () => references, texts: () => refTokens });
   const trainer = new ContinualTrainer(model, {
-    plugins: [
-      new L2AnchorPlugin(1),
-      new DistillationPlugin({ teacher: 'initial', images: () => ({ next: refBatch }), texts: () => refTokens }),
-      new WeightEnsemblePlugin(Number(o.avgFreq)),
-    ],
+    plugins: [new L2AnchorPlugin(1), distillation, new WeightEnsemblePlugin(Number(o.avgFreq))],
     signal: abort.signal,
   });
   const times: number[] = [];
+  let encodedBefore = 0;
   let last = 0;
   trainer.onStep((e) => {
     const now = performance.now();
     if (e.it >= warmup) times.push((now - last) / 1000);
-    last = now;
+    if (e.it + 1 === warmup) encodedBefore = distillation.teacherImageStats.encoded;
     if (e.it + 1 >= total) abort.abort();
+    else draw();
+    last = performance.now();
   });
   const setupStart = performance.now();
   await trainer.begin();
   const setup = (performance.now() - setupStart) / 1000;
+  draw();
   last = performance.now();
   try {
     await trainer.trainTask(
-      { name: 'bench', classNames: [], classTokens, batches: { next: taskBatch }, iterations: Math.max(1000, total - 1), lr: 1e-5, warmup: 100 },
+      { name: 'bench', classNames: [], classTokens, batches: { next: async () => ({ images: next!.images, labels: next!.labels }) }, iterations: Math.max(1000, total - 1), lr: 1e-5, warmup: 100 },
       0,
     );
   } catch (error) {
@@ -110,6 +148,9 @@ async function child(o: Options): Promise<void> {
       peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
       setup_s: setup,
       params: model.parameterCount,
+      ref_pool: poolBatches * refBatch,
+      warmup,
+      teacher_images_encoded_timed: distillation.teacherImageStats.encoded - encodedBefore,
     }),
   );
 }
@@ -130,19 +171,24 @@ async function parent(o: Options): Promise<void> {
   const out: Record<string, unknown> = {};
   for (const model of o.models.split(',')) {
     const common = ['--threads', o.threads, '--steps', o.steps, '--warmup', o.warmup, '--batch', o.batch, '--ref-batch', o.refBatch, '--ref-texts', o.refTexts, '--classes', o.classes, '--avg-freq', o.avgFreq];
-    const runs: Record<string, Record<string, number | string>[]> = { 'as-published': [], cached: [], zscl: [] };
+    const runs: Record<string, Record<string, number | string>[]> = { 'as-published': [], cached: [], zscl: [], 'zscl-no-pool': [] };
+    const zscl = (pool: string) => runJson<Record<string, number | string>>(process.execPath, [childScript, '--child', '--model', model, '--ref-pool', pool, ...common]);
     for (let k = 0; k < Number(o.runs); k++) {
       for (const mode of ['as-published', 'cached'] as const) {
         runs[mode].push(runJson<Record<string, number | string>>(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]));
       }
-      runs.zscl.push(runJson<Record<string, number | string>>(process.execPath, [childScript, '--child', '--model', model, ...common]));
+      runs.zscl.push(zscl(o.refPool));
+      if (Number(o.refPool) > 0) runs['zscl-no-pool'].push(zscl('0'));
     }
     const step = (mode: string): number => median(runs[mode].map((r) => Number(r.median_step_s)));
     const rss = (mode: string): number => median(runs[mode].map((r) => Number(r.peak_rss_mb)));
+    const noPool = runs['zscl-no-pool'].length > 0;
     out[model] = {
-      median_step_s: { zscl: step('zscl'), python_as_published: step('as-published'), python_cached: step('cached') },
+      ref_pool: Number(runs.zscl[0].ref_pool),
+      median_step_s: { zscl: step('zscl'), ...(noPool ? { zscl_fresh_reference_images: step('zscl-no-pool') } : {}), python_as_published: step('as-published'), python_cached: step('cached') },
       speedup_vs_as_published: step('as-published') / step('zscl'),
       speedup_vs_cached: step('cached') / step('zscl'),
+      ...(noPool ? { fresh_reference_images: { speedup_vs_as_published: step('as-published') / step('zscl-no-pool'), speedup_vs_cached: step('cached') / step('zscl-no-pool'), peak_rss_mb: rss('zscl-no-pool') } } : {}),
       peak_rss_mb: { zscl: rss('zscl'), python_as_published: rss('as-published'), python_cached: rss('cached') },
       rss_ratio_vs_cached: rss('zscl') / rss('cached'),
       runs: Number(o.runs),
@@ -163,6 +209,7 @@ const options = new Command()
   .option('--ref-texts <n>', 'reference texts', '1000')
   .option('--classes <n>', 'class prompts', '10')
   .option('--avg-freq <n>', 'weight-ensemble period', '100')
+  .option('--ref-pool <n>', 'zscl: reference images in the pool whose teacher features are cached (0: fresh images every step, as the Python side draws)', '640')
   .option('--child', 'internal: run the zscl side once')
   .option('--model <name>', 'internal')
   .parse()
