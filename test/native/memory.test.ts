@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import type { Tensor } from '../../lib';
-import { F, keep, memory, ones, rand, tidy, tidyAsync, zeros } from '../../lib';
+import { F, cpuCache, keep, memory, ones, rand, releaseCpuCache, tidy, tidyAsync, zeros } from '../../lib';
 import { coreLibSource } from '../support/core-lib';
 import { native } from '../../lib/native';
 import { repoRoot } from '../support/fixtures';
@@ -278,5 +278,43 @@ describe('memory: finalizer', function () {
     assert.equal(made.bytes - baseline.bytes, 2000 * 1024);
     assert.equal(after.tensors, baseline.tensors, 'every undisposed tensor was finalized');
     assert.equal(after.bytes, baseline.bytes);
+  });
+});
+
+describe('memory: the CPU block cache', () => {
+  it('keeps freed large blocks for reuse on any thread, and gives them back on request', async () => {
+    const mb = 2 ** 20;
+    releaseCpuCache();
+    const start = cpuCache();
+    const a = ones([1024, 512]); // 2 MiB each: large blocks
+    const b = ones([512, 1024]).mul(0.5);
+    const big = zeros([1024, 1024]); // 4 MiB
+    const mapped = cpuCache().mappedBytes;
+    assert.ok(mapped - start.mappedBytes >= 8 * mb, `mapped ${mapped - start.mappedBytes}`);
+    big.dispose();
+    assert.ok(cpuCache().cachedBytes >= 4 * mb);
+    // Allocated on a worker thread (async op): the freed block of that size is reused.
+    const product = await a.matmulAsync(b);
+    assert.equal(cpuCache().mappedBytes, mapped, 'the freed block was reused');
+    assert.ok((product.data() as Float32Array).every((v) => v === 256));
+    for (const t of [a, b, product]) t.dispose();
+    assert.ok(cpuCache().peakLiveBytes >= 8 * mb);
+    assert.ok(releaseCpuCache() >= 8 * mb);
+    assert.equal(cpuCache().cachedBytes, 0);
+  });
+
+  it('small tensors and ZSCL_CPU_ALLOCATOR=system bypass it', () => {
+    releaseCpuCache();
+    const before = cpuCache().mappedBytes;
+    const small = zeros([1000]);
+    assert.equal(cpuCache().mappedBytes, before);
+    small.dispose();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', `${coreLibSource}\nconst t = lib.zeros([1024, 1024]); console.log(JSON.stringify(lib.cpuCache()));`], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ZSCL_CPU_ALLOCATOR: 'system' },
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout.trim().split('\n').pop()!).mappedBytes, 0);
   });
 });
