@@ -113,6 +113,36 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, bool causal) {
   return out_proj(out);
 }
 
+torch::Tensor AttentionImpl::forwardQueries(const torch::Tensor& x, const torch::Tensor& queries,
+                                            const torch::Tensor& causalPositions) {
+  const auto n = x.size(0), l = x.size(1);
+  const auto headDim = width_ / heads_;
+  auto q =
+      torch::linear(queries, in_proj_weight.slice(0, 0, width_), in_proj_bias.slice(0, 0, width_))
+          .view({n, 1, heads_, headDim})
+          .transpose(1, 2);  // [N, H, 1, d]
+  auto kv = torch::linear(x, in_proj_weight.slice(0, width_), in_proj_bias.slice(0, width_))
+                .view({n, l, 2, heads_, headDim})
+                .permute({2, 0, 3, 1, 4});  // [2, N, H, L, d]
+  auto k = kv[0], v = kv[1];
+  torch::Tensor mask;  // additive, [N, 1, 1, L]: -inf on the keys after the row's position
+  if (causalPositions.defined()) {
+    auto after =
+        torch::arange(l, causalPositions.options()).unsqueeze(0) > causalPositions.unsqueeze(1);
+    mask = torch::zeros({n, 1, 1, l}, q.options())
+               .masked_fill_(after.view({n, 1, 1, l}), -std::numeric_limits<double>::infinity());
+  }
+  torch::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+  out = at::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
+#else
+  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(headDim)), k.transpose(-2, -1));
+  if (mask.defined()) scores = scores + mask;
+  out = torch::matmul(torch::softmax(scores, -1), v);
+#endif
+  return out_proj(out.transpose(1, 2).reshape({n, 1, width_}));
+}
+
 void MlpImpl::reset() {
   c_fc = register_module("c_fc", Linear(width_, 4 * width_));
   c_proj = register_module("c_proj", Linear(4 * width_, width_));
@@ -141,11 +171,31 @@ torch::Tensor ResidualAttentionBlockImpl::forward(const torch::Tensor& x, bool c
   return mlp(ln_2(h)).add_(h);
 }
 
+torch::Tensor ResidualAttentionBlockImpl::forwardAt(const torch::Tensor& x, bool causal,
+                                                    const torch::Tensor& positions) {
+  auto rows = torch::arange(x.size(0), positions.options());
+  auto h = ln_1(x);  // every position: keys and values
+  auto y = x.index({rows, positions}).unsqueeze(1) +
+           attn->forwardQueries(h, h.index({rows, positions}).unsqueeze(1),
+                                causal ? positions : torch::Tensor());
+  return (y + mlp(ln_2(y))).squeeze(1);
+}
+
 void TransformerImpl::reset() {
   resblocks = register_module("resblocks", torch::nn::ModuleList());
   for (int64_t i = 0; i < layers_; ++i) {
     resblocks->push_back(ResidualAttentionBlock(width_, heads_, quickGelu_));
   }
+}
+
+torch::Tensor TransformerImpl::forwardAt(torch::Tensor x, bool causal,
+                                         const torch::Tensor& positions) {
+  const auto blocks = static_cast<int64_t>(resblocks->size());
+  if (blocks == 0) return x.index({torch::arange(x.size(0), positions.options()), positions});
+  for (int64_t i = 0; i + 1 < blocks; ++i) {
+    x = resblocks[i]->as<ResidualAttentionBlockImpl>()->forward(x, causal);
+  }
+  return resblocks[blocks - 1]->as<ResidualAttentionBlockImpl>()->forwardAt(x, causal, positions);
 }
 
 torch::Tensor TransformerImpl::forward(torch::Tensor x, bool causal) {

@@ -89,6 +89,10 @@ class AttentionImpl : public torch::nn::Cloneable<AttentionImpl> {
   void reset() override;
   // x [N, L, W]; `causal` masks keys after each query (text tower).
   torch::Tensor forward(const torch::Tensor& x, bool causal);
+  // One query per row: `queries` [N, 1, W] attends to the keys and values of `x` [N, L, W]; with
+  // `causalPositions` [N] defined, to the keys up to that row's position only. -> [N, 1, W].
+  torch::Tensor forwardQueries(const torch::Tensor& x, const torch::Tensor& queries,
+                               const torch::Tensor& causalPositions);
 
   torch::Tensor in_proj_weight, in_proj_bias;
   Linear out_proj{nullptr};
@@ -122,6 +126,9 @@ class ResidualAttentionBlockImpl : public torch::nn::Cloneable<ResidualAttention
   }
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, bool causal);
+  // The block's output at one position per row, `positions` [N] -> [N, W]: what forward() gives
+  // there, without computing the other positions' outputs.
+  torch::Tensor forwardAt(const torch::Tensor& x, bool causal, const torch::Tensor& positions);
 
   LayerNormFp32 ln_1{nullptr}, ln_2{nullptr};
   Attention attn{nullptr};
@@ -141,6 +148,10 @@ class TransformerImpl : public torch::nn::Cloneable<TransformerImpl> {
   }
   void reset() override;
   torch::Tensor forward(torch::Tensor x, bool causal);
+  // The output at one position per row, `positions` [N] -> [N, W]. CLIP reads only the class
+  // token (image) or the EOT token (text), so the last block computes queries, attention
+  // output and MLP for that position alone: the same values, a fraction of the last block.
+  torch::Tensor forwardAt(torch::Tensor x, bool causal, const torch::Tensor& positions);
 
   torch::nn::ModuleList resblocks{nullptr};
 

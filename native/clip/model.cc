@@ -39,8 +39,9 @@ std::pair<torch::Tensor, torch::Tensor> VisionTransformerImpl::forward(
   auto cls = class_embedding.to(x.scalar_type()).expand({x.size(0), 1, x.size(2)});
   x = torch::cat({cls, x}, 1) + positional_embedding.to(x.scalar_type());
   x = ln_pre(x);
-  x = transformer->forward(x, /*causal=*/false);
-  auto hidden = ln_post(x.select(1, 0));
+  auto classToken =
+      torch::zeros({x.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(x.device()));
+  auto hidden = ln_post(transformer->forwardAt(x, /*causal=*/false, classToken));
   return {torch::matmul(hidden, proj), hidden};
 }
 
@@ -131,9 +132,7 @@ std::pair<torch::Tensor, torch::Tensor> ClipImpl::encodeText(const torch::Tensor
   if (ids.size(0) > 0) used = std::min<int64_t>(length, eot.max().item<int64_t>() + 1);
   if (used < length) ids = ids.slice(1, 0, used);
   auto x = token_embedding(ids) + positional_embedding.slice(0, 0, used);
-  x = transformer->forward(x, /*causal=*/true);
-  x = ln_final(x);
-  auto hidden = x.index({torch::arange(x.size(0), eot.options()), eot});
+  auto hidden = ln_final(transformer->forwardAt(x, /*causal=*/true, eot));
   return {torch::matmul(hidden, text_projection), hidden};
 }
 
