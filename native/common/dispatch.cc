@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/function.h"
 #include "tensor/handle.h"
+#include "tensor/runtime.h"
 
 namespace zscl {
 namespace {
@@ -153,7 +154,7 @@ class OpWork {
   static void Execute(napi_env, void* data) {
     auto* self = static_cast<OpWork*>(data);
     try {
-      at::init_num_threads();  // OpenMP thread counts are per calling thread
+      syncIntraOpThreads();
       at::AutoGradMode grad(self->gradEnabled_);
       self->result_ = self->thunk_();
     } catch (...) {

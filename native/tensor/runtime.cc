@@ -42,6 +42,8 @@ namespace {
 
 // Threads chosen for this process (by the user or the loader's default); -1 until then.
 std::atomic<int> chosenThreads{-1};
+// Bumped whenever the count changes, so that worker threads re-apply it once (see below).
+std::atomic<int> threadsGeneration{0};
 
 TensorHandle& handleArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   auto* handle = TensorHandle::FromValue(info[i]);
@@ -188,6 +190,7 @@ Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   int n = info[0].As<Napi::Number>().Int32Value();
   chosenThreads = n;
   at::set_num_threads(n);
+  ++threadsGeneration;
   return info.Env().Undefined();
 }
 
@@ -197,6 +200,7 @@ Napi::Value initThreads(const Napi::CallbackInfo& info) {
   int expected = -1;
   chosenThreads.compare_exchange_strong(expected, fallback > 0 ? fallback : 1);
   at::set_num_threads(chosenThreads.load());
+  ++threadsGeneration;
   return info.Env().Undefined();
 }
 
@@ -345,6 +349,17 @@ Napi::Value cudaSynchronize(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+void syncIntraOpThreads() {
+  // OpenMP's thread count is per calling thread, so each worker applies the process's count;
+  // only when it changed, because libtorch's init_num_threads also re-creates its pthreadpool
+  // (new threads that spin for a while) on every call.
+  thread_local int applied = -1;
+  const int now = threadsGeneration.load();
+  if (applied == now) return;
+  applied = now;
+  at::init_num_threads();
+}
 
 void exportRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("dispose", safeFunction<dispose>(env, "dispose"));
