@@ -28,6 +28,7 @@ const OpRegistry& registry() {
     registerOptimizerOps(r);
     registerParamOps(r);
     registerDistOps(r);
+    registerImageOps(r);
     return r;
   }();
   return instance;
@@ -102,6 +103,7 @@ class OpWork {
   // Pins the handles, marks them busy and queues the work; returns the Promise (main thread).
   static napi_value Queue(napi_env env, Thunk thunk, const OpDef& def, const OpArgs& args) {
     std::unique_ptr<OpWork> self(new OpWork(std::move(thunk), args.op()));
+    self->initThreads_ = (def.flags & kOpNoIntraOpThreads) == 0;
     napi_value promise = nullptr, name = nullptr;
     NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &self->deferred_, &promise), nullptr);
     NAPI_THROW_IF_FAILED(env, napi_create_string_utf8(env, "zscl.op", NAPI_AUTO_LENGTH, &name),
@@ -153,7 +155,7 @@ class OpWork {
   static void Execute(napi_env, void* data) {
     auto* self = static_cast<OpWork*>(data);
     try {
-      at::init_num_threads();  // OpenMP thread counts are per calling thread
+      if (self->initThreads_) at::init_num_threads();  // OpenMP counts are per calling thread
       at::AutoGradMode grad(self->gradEnabled_);
       self->result_ = self->thunk_();
     } catch (...) {
@@ -218,6 +220,7 @@ class OpWork {
   AddonData* data_ = nullptr;
   Thunk thunk_;
   bool gradEnabled_;
+  bool initThreads_ = true;
   std::string op_;
   std::vector<Pin> pins_;
   AddonData* backward_ = nullptr;  // set while this op counts as a backward in flight

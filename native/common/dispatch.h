@@ -25,6 +25,10 @@ enum OpFlags : unsigned {
   // Reads or replaces gradients (grad, setGrad, a sync backward): refused while a backward runs
   // on a worker.
   kOpAccessesGrad = 1u << 1,
+  // Runs no libtorch parallel code (e.g. the image ops): the worker skips at::init_num_threads(),
+  // which in libtorch 1.13 also re-creates the pthreadpool (spawning spinning threads: ~10 ms of
+  // CPU per call, more than such an op's own work).
+  kOpNoIntraOpThreads = 1u << 2,
 };
 
 struct OpDef {
@@ -56,6 +60,7 @@ void registerJitArchiveOps(OpRegistry& registry);
 void registerOptimizerOps(OpRegistry& registry);
 void registerParamOps(OpRegistry& registry);
 void registerDistOps(OpRegistry& registry);
+void registerImageOps(OpRegistry& registry);
 
 // exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
 void exportOps(Napi::Env env, Napi::Object exports);
