@@ -79,8 +79,8 @@ bool startStep(jpeg_decompress_struct* cinfo, ErrorManager* error, int channels,
 
 // Rows before `first` and after `last` are skipped (entropy-decoded only). libjpeg-turbo's skip
 // to the very end decodes nothing, so the last row is read to reach every byte of the scan.
-bool readStep(jpeg_decompress_struct* cinfo, ErrorManager* error, int first, int last,
-              uint8_t* out, size_t stride, uint8_t* spareRow) {
+bool readStep(jpeg_decompress_struct* cinfo, ErrorManager* error, int first, int last, uint8_t* out,
+              size_t stride, uint8_t* spareRow) {
   if (setjmp(error->jump)) return false;
   JDIMENSION height = cinfo->output_height;
   if (first > 0) jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(first));
@@ -114,8 +114,8 @@ int exifOrientation(jpeg_decompress_struct* cinfo) {
       return little ? tiff[p] | (tiff[p + 1] << 8) : (tiff[p] << 8) | tiff[p + 1];
     };
     auto u32 = [&](size_t p) -> uint64_t {
-      return little ? uint64_t(tiff[p]) | uint64_t(tiff[p + 1]) << 8 |
-                          uint64_t(tiff[p + 2]) << 16 | uint64_t(tiff[p + 3]) << 24
+      return little ? uint64_t(tiff[p]) | uint64_t(tiff[p + 1]) << 8 | uint64_t(tiff[p + 2]) << 16 |
+                          uint64_t(tiff[p + 3]) << 24
                     : uint64_t(tiff[p]) << 24 | uint64_t(tiff[p + 1]) << 16 |
                           uint64_t(tiff[p + 2]) << 8 | uint64_t(tiff[p + 3]);
     };
@@ -188,8 +188,8 @@ PixelView JpegDecoder::decode(int firstRow, int lastRow, int firstColumn, int la
   const int c = s.channels;
   const size_t stride = static_cast<size_t>(width) * c;
   const size_t rows = static_cast<size_t>(lastRow - firstRow);
-  // The rows, one spare row for the rows after them, and 4 bytes of slack for vector loads.
-  buffer.resize((rows + 1) * stride + 4);
+  // The rows, one spare row for the rows after them, and slack for the resampler's vector loads.
+  buffer.resize((rows + 1) * stride + 32);
   if (!readStep(&s.cinfo, &s.error, firstRow, lastRow, buffer.data(), stride,
                 buffer.data() + rows * stride)) {
     fail();

@@ -21,8 +21,8 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
-#include <memory>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,12 +114,11 @@ Thunk pixelsNormalizeInto(OpArgs& a) {
   if (channels != 1 && channels != 3) a.fail(4, "1 or 3 channels");
   if (width != slot.size(2) || height != slot.size(1) ||
       static_cast<int64_t>(pixels.size()) != width * height * channels) {
-    throw CodedError(code::kShape, std::string(a.op()) + ": " + std::to_string(width) + "×" +
-                                       std::to_string(height) + "×" + std::to_string(channels) +
-                                       " pixels (" + std::to_string(pixels.size()) +
-                                       " bytes) do not fill a slot of " +
-                                       std::to_string(slot.size(2)) + "×" +
-                                       std::to_string(slot.size(1)));
+    throw CodedError(code::kShape,
+                     std::string(a.op()) + ": " + std::to_string(width) + "×" +
+                         std::to_string(height) + "×" + std::to_string(channels) + " pixels (" +
+                         std::to_string(pixels.size()) + " bytes) do not fill a slot of " +
+                         std::to_string(slot.size(2)) + "×" + std::to_string(slot.size(1)));
   }
   auto table = normArg(a, 5);
   return [slot, pixels = std::move(pixels), channels, table]() mutable -> c10::IValue {
@@ -159,8 +158,8 @@ ResizePlan evalPlan(int width, int height, int size) {
     plan.width = static_cast<int>(std::trunc(static_cast<double>(size) * width / height));
     plan.height = size;
   }
-  plan.output = {roundHalfEven((plan.width - size) / 2.0), roundHalfEven((plan.height - size) / 2.0),
-                 size, size};
+  plan.output = {roundHalfEven((plan.width - size) / 2.0),
+                 roundHalfEven((plan.height - size) / 2.0), size, size};
   return plan;
 }
 
@@ -261,9 +260,8 @@ struct JpegJob {
     if (p.output.width != slot.size(2) || p.output.height != slot.size(1)) {
       throw CodedError(code::kShape, "the plan's output " + std::to_string(p.output.width) + "×" +
                                          std::to_string(p.output.height) +
-                                         " does not fit the slot " +
-                                         std::to_string(slot.size(2)) + "×" +
-                                         std::to_string(slot.size(1)));
+                                         " does not fit the slot " + std::to_string(slot.size(2)) +
+                                         "×" + std::to_string(slot.size(1)));
     }
     int firstRow, lastRow, firstColumn, lastColumn;
     image::sourceRowsRead(p, &firstRow, &lastRow);
@@ -271,13 +269,12 @@ struct JpegJob {
       firstColumn = p.output.left;
       lastColumn = p.output.left + p.output.width;
     } else {
-      sourceSpan(p.source.width, p.width, p.output.left, p.output.width, &firstColumn,
-                 &lastColumn);
+      sourceSpan(p.source.width, p.width, p.output.left, p.output.width, &firstColumn, &lastColumn);
     }
     firstColumn = std::max(0, p.source.left + firstColumn - kColumnMargin);
     lastColumn = std::min(info.width, p.source.left + lastColumn + kColumnMargin);
     image::PixelView view = decoder.decode(firstRow, lastRow, firstColumn, lastColumn, b.decoded);
-    b.resized.resize(static_cast<size_t>(p.output.width) * p.output.height * info.channels);
+    b.resized.resize(static_cast<size_t>(p.output.width) * p.output.height * info.channels + 4);
     image::resampleBicubic(view, p, b.resized.data());
     writePlanes(b.resized.data(), info.channels, table, slot);
     b.trim();

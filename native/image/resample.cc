@@ -93,7 +93,7 @@ void horizontalRowScalar(const uint8_t* row, int channels, const Weights& w, int
 // RGB: the three channels of a tap in one 4-lane vector (the 4th lane, the next pixel's red, is
 // computed and dropped), so each tap is one load, one widening, one multiply, one add.
 __attribute__((target("sse4.1"))) void horizontalRowRgbSse41(const uint8_t* row, const Weights& w,
-                                                              int outWidth, uint8_t* out) {
+                                                             int outWidth, uint8_t* out) {
   const __m128i max = _mm_set1_epi32(255);
   const __m128i zero = _mm_setzero_si128();
   for (int x = 0; x < outWidth; ++x) {
@@ -117,15 +117,84 @@ __attribute__((target("sse4.1"))) void horizontalRowRgbSse41(const uint8_t* row,
   }
 }
 
+// RGB with AVX2: four taps per step. vpmaddwd multiplies 16-bit lanes and adds pairs, so each
+// 22-bit weight is split into 16-bit halves, hi = w >> 11 and lo = w & 2047, and the exact sum
+// is (sum(v * hi) << 11) + sum(v * lo) (no partial sum comes near 2^31). The four taps' pixels
+// (12 bytes, read as 16) are spread to [R0 R1 G0 G1 B0 B1 0 0 | R2 R3 G2 G3 B2 B3 0 0].
+struct PackedWeights {
+  std::vector<int16_t> data;  // per output pixel, `groups` x (hi vector, lo vector) of 16 lanes
+  int groups = 0;             // groups of 4 taps per output pixel (the widest)
+};
+
+PackedWeights packRgb(const Weights& w, int n) {
+  PackedWeights packed;
+  packed.groups = (w.size + 3) / 4;
+  packed.data.assign(static_cast<size_t>(n) * packed.groups * 32, 0);
+  for (int x = 0; x < n; ++x) {
+    const int32_t* k = &w.weight[static_cast<size_t>(x) * w.size];
+    for (int t = 0; t < w.count[x]; ++t) {
+      int16_t* group = &packed.data[(static_cast<size_t>(x) * packed.groups + t / 4) * 32];
+      int lane = (t % 4) / 2 * 8 + t % 2;  // 128-bit half, then the tap's place in each pair
+      for (int c = 0; c < 3; ++c) {
+        group[lane + 2 * c] = static_cast<int16_t>(k[t] >> 11);
+        group[16 + lane + 2 * c] = static_cast<int16_t>(k[t] & 2047);
+      }
+    }
+  }
+  return packed;
+}
+
+__attribute__((target("avx2"))) void horizontalRowRgbAvx2(const uint8_t* row, const Weights& w,
+                                                          const PackedWeights& packed, int outWidth,
+                                                          uint8_t* out) {
+  const __m256i spread =
+      _mm256_setr_epi8(0, -1, 3, -1, 1, -1, 4, -1, 2, -1, 5, -1, -1, -1, -1, -1,  //
+                       6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1);
+  const __m128i rounding = _mm_set1_epi32(kRounding);
+  for (int x = 0; x < outWidth; ++x) {
+    const uint8_t* p = row + static_cast<int64_t>(w.start[x]) * 3;
+    const int16_t* k = &packed.data[static_cast<size_t>(x) * packed.groups * 32];
+    int groups = (w.count[x] + 3) / 4;
+    __m256i hi = _mm256_setzero_si256(), lo = _mm256_setzero_si256();
+    for (int g = 0; g < groups; ++g, p += 12, k += 32) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      __m256i pixels = _mm256_shuffle_epi8(_mm256_broadcastsi128_si256(bytes), spread);
+      hi = _mm256_add_epi32(
+          hi, _mm256_madd_epi16(pixels, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k))));
+      lo = _mm256_add_epi32(
+          lo,
+          _mm256_madd_epi16(pixels, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(k + 16))));
+    }
+    __m256i sum = _mm256_add_epi32(_mm256_slli_epi32(hi, 11), lo);
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    s = _mm_add_epi32(s, rounding);
+    // clip8 by saturation (int32 -> uint16 -> uint8); the 4th byte lands on the next pixel's red,
+    // rewritten next, or on the byte of slack after the row.
+    __m128i v = _mm_srai_epi32(s, kPrecisionBits);
+    v = _mm_packus_epi16(_mm_packus_epi32(v, v), v);
+    int32_t four = _mm_cvtsi128_si32(v);
+    std::memcpy(out + 3 * x, &four, 4);
+  }
+}
+
 bool haveSse41() {
   static const bool yes = __builtin_cpu_supports("sse4.1");
   return yes;
 }
+
+bool haveAvx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
 #endif
 
-void horizontalRow(const uint8_t* row, int channels, const Weights& w, int outWidth,
-                   uint8_t* out) {
+// One row of the horizontal pass; `packed` is set when the AVX2 path applies.
+void horizontalRow(const uint8_t* row, int channels, const Weights& w, const void* packed,
+                   int outWidth, uint8_t* out) {
 #ifdef ZSCL_X86
+  if (packed != nullptr) {
+    return horizontalRowRgbAvx2(row, w, *static_cast<const PackedWeights*>(packed), outWidth, out);
+  }
   if (channels == 3 && haveSse41()) return horizontalRowRgbSse41(row, w, outWidth, out);
 #endif
   horizontalRowScalar(row, channels, w, outWidth, out);
@@ -184,7 +253,19 @@ void resampleBicubic(const PixelView& src, const ResizePlan& plan, uint8_t* out)
   const bool needHorizontal = plan.width != sb.width;  // Pillow skips a pass that keeps the size
   const bool needVertical = plan.height != sb.height;
   Weights horizontal;
-  if (needHorizontal) horizontal = weights(sb.width, plan.width, ob.left, ob.width);
+  const void* packed = nullptr;
+#ifdef ZSCL_X86
+  PackedWeights packedRgb;
+#endif
+  if (needHorizontal) {
+    horizontal = weights(sb.width, plan.width, ob.left, ob.width);
+#ifdef ZSCL_X86
+    if (c == 3 && haveAvx2()) {
+      packedRgb = packRgb(horizontal, ob.width);
+      packed = &packedRgb;
+    }
+#endif
+  }
   Weights vertical;
   int firstRow = ob.top, rows = ob.height;  // rows of the source box read by the vertical pass
   if (needVertical) {
@@ -201,13 +282,13 @@ void resampleBicubic(const PixelView& src, const ResizePlan& plan, uint8_t* out)
   Scratch& s = scratch();
   uint8_t* target = needVertical ? nullptr : out;
   if (needVertical) {
-    s.temp.resize(static_cast<size_t>(rows) * rowStride);
+    s.temp.resize(static_cast<size_t>(rows) * rowStride + 4);
     target = s.temp.data();
   }
   for (int y = 0; y < rows; ++y) {
     const uint8_t* row = sourceRow(firstRow + y);
     if (needHorizontal) {
-      horizontalRow(row, c, horizontal, ob.width, target + y * rowStride);
+      horizontalRow(row, c, horizontal, packed, ob.width, target + y * rowStride);
     } else {
       std::memcpy(target + y * rowStride, row + static_cast<int64_t>(ob.left) * c, rowStride);
     }
@@ -217,8 +298,8 @@ void resampleBicubic(const PixelView& src, const ResizePlan& plan, uint8_t* out)
     for (int y = 0; y < ob.height; ++y) {
       const int32_t* k = &vertical.weight[static_cast<size_t>(y) * vertical.size];
       const uint8_t* rows0 = s.temp.data() + (vertical.start[y] - firstRow) * rowStride;
-      verticalRow(rows0, rowStride, k, vertical.count[y], s.sums.data(), static_cast<int>(rowStride),
-                  out + y * rowStride);
+      verticalRow(rows0, rowStride, k, vertical.count[y], s.sums.data(),
+                  static_cast<int>(rowStride), out + y * rowStride);
     }
   }
   s.trim();

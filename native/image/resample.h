@@ -23,8 +23,8 @@ struct ResizePlan {
 
 // Interleaved 8-bit pixels (1 or 3 channels) of a width × height image, of which only the rows
 // [firstRow, firstRow + rows) and the columns [firstColumn, …) are in memory: `data` points at
-// (firstColumn, firstRow), rows `stride` bytes apart. The buffer must have 4 readable bytes past
-// the last pixel of each row (the vector loads read one pixel ahead).
+// (firstColumn, firstRow), rows `stride` bytes apart. The buffer must have 32 readable bytes past
+// the last pixel of each row (the vector loads read ahead; what they read there is weighted 0).
 struct PixelView {
   const uint8_t* data;
   int width, height, channels;
@@ -36,8 +36,9 @@ struct PixelView {
 void sourceRowsRead(const ResizePlan& plan, int* first, int* last);
 
 // Writes plan.output.width × plan.output.height × channels bytes (interleaved, row-major) of the
-// plan applied to `source` into `out`. Only the output box is computed: the values equal
-// resizing everything and cropping. `source` must cover plan.source (the caller checks).
+// plan applied to `source` into `out`, which must have 4 bytes of slack after them. Only the output
+// box is computed: the values equal resizing everything and cropping. `source` must cover
+// plan.source (the caller checks).
 void resampleBicubic(const PixelView& source, const ResizePlan& plan, uint8_t* out);
 
 }  // namespace image
