@@ -1,14 +1,20 @@
 /**
- * Images → one normalised float32 NCHW tensor: each image is decoded and transformed (concurrently,
- * on sharp's threads) straight into its slot of one Float32Array, which is copied once into native
- * memory.
+ * Images → one normalised float32 NCHW tensor: the batch tensor is made once and each image is
+ * decoded, transformed and normalised (concurrently, on libuv's threads) straight into its slot.
+ * JPEGs that libjpeg decodes as Pillow does take the native path (native-jpeg.ts); the rest are
+ * decoded by sharp (image-pipeline.ts) and normalised natively into their slot.
  */
 import { ZsclError, describeValue } from '../errors';
-import { tensor } from '../tensor/create';
+import { empty } from '../tensor/create';
+import { currentScope, keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import type { DecodeOptions, ImageSource } from './decode';
+import { isRawImage, maxPixelsOf, readSourceBytes, sourceName } from './decode';
+import { readImageHeader } from './image-header';
 import type { PlanFor } from './image-pipeline';
 import { transformPixels } from './image-pipeline';
+import { JPEG_NAME, closeSlot, jpegIntoSlot, nativeJpegAvailable, openSlot, pixelsIntoSlot } from './native-jpeg';
+import type { Slot } from './native-jpeg';
 import { normalizeTable, writeNormalized } from './normalize';
 import { SeededRandom } from './random';
 import type { ImageTransform } from './transform';
@@ -37,6 +43,46 @@ export async function preprocessInto(out: Float32Array, offset: number, source: 
   writeNormalized(out, offset, pixels, tableFor(transform));
 }
 
+/**
+ * Decodes and transforms one image into sample `index` of `batch` (float32 [B, 3, size, size]).
+ * Async. The caller must not read `batch` before the returned promise settles.
+ * @throws (rejects) as {@link transformPixels}.
+ */
+export async function preprocessIntoBatch(batch: Tensor, index: number, source: ImageSource, transform: ImageTransform, key: CropKey | undefined, options: DecodeOptions = {}): Promise<void> {
+  const name = sourceName(source, options);
+  const maxPixels = maxPixelsOf(options);
+  const slot = openSlot(batch.handle, index);
+  try {
+    let input = source;
+    if (!isRawImage(source) && nativeJpegAvailable()) {
+      const done = await tryNativeJpeg(slot, source, transform, key, { name, maxPixels, autoOrient: options.autoOrient !== false });
+      if (done === true) return;
+      if (done) input = done; // the bytes, already read
+    }
+    const pixels = await transformPixels(input, planFor(transform, key), { ...options, name });
+    await pixelsIntoSlot(slot, pixels, transform);
+  } finally {
+    closeSlot(slot);
+  }
+}
+
+/**
+ * The native JPEG path when it applies: true when the image was written; else the bytes if they
+ * were read (so the general path does not read the file again), or undefined.
+ */
+async function tryNativeJpeg(slot: Slot, source: string | Uint8Array, transform: ImageTransform, key: CropKey | undefined, options: { name: string; maxPixels: number; autoOrient: boolean }): Promise<true | Uint8Array | undefined> {
+  const path = typeof source === 'string';
+  if (path && !JPEG_NAME.test(source)) return undefined;
+  // The evaluation plan depends only on the size, which the native side reads from the header:
+  // it reads the file too, sparing this thread the reads and the buffer.
+  if (path && transform.kind === 'eval') return (await jpegIntoSlot(slot, source, transform.size, transform, options)) || undefined;
+  const bytes = await readSourceBytes(source, options.name);
+  const header = readImageHeader(bytes);
+  if (header?.format !== 'jpeg' || !header.plain || (header.orientation !== 1 && options.autoOrient)) return bytes;
+  const plan = transform.kind === 'eval' ? transform.size : planFor(transform, key)(header.width, header.height);
+  return (await jpegIntoSlot(slot, bytes, plan, transform, options)) || bytes;
+}
+
 /** Options of {@link preprocessBatch}. */
 export interface PreprocessOptions extends DecodeOptions {
   /** Seed of the random crops of a train transform (required for it; ignored for eval). */
@@ -56,8 +102,9 @@ export async function preprocessBatch(sources: readonly ImageSource[], transform
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ZsclError(`preprocessBatch: expected concurrency >= 1 but received ${describeValue(concurrency)}`, 'E_ARG');
   if (transform.kind === 'train' && options.seed === undefined) throw new ZsclError('preprocessBatch: a train transform needs options.seed', 'E_ARG');
   const size = transform.size;
-  const per = 3 * size * size;
-  const out = new Float32Array(sources.length * per);
+  maxPixelsOf(options); // a bad limit is an argument error before any image is read
+  // Out of any scope until complete: the caller's scope adopts the finished batch.
+  const batch = keep(empty([sources.length, 3, size, size]));
   let next = 0;
   let failed = false;
   const worker = async () => {
@@ -65,15 +112,21 @@ export async function preprocessBatch(sources: readonly ImageSource[], transform
       const i = next++;
       const key = options.seed === undefined ? undefined : { seed: options.seed, epoch: 0, index: i };
       try {
-        await preprocessInto(out, i * per, sources[i], transform, key, { ...options, name: options.name ?? `image ${i}` });
+        await preprocessIntoBatch(batch, i, sources[i], transform, key, { ...options, name: options.name ?? `image ${i}` });
       } catch (error) {
         failed = true; // the other workers stop taking images
         throw error;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
-  return tensor(out, { shape: [sources.length, 3, size, size] });
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
+  } catch (error) {
+    batch.dispose(); // ops still running write into views that hold the memory themselves
+    throw error;
+  }
+  currentScope()?.track(batch);
+  return batch;
 }
 
 const tables = new WeakMap<ImageTransform, ReturnType<typeof normalizeTable>>();
