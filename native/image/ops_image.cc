@@ -90,21 +90,6 @@ void writePlanes(const uint8_t* pixels, int channels, const image::NormalizeTabl
   image::writeNormalized(pixels, channels, plane, table, slot.data_ptr<float>(), plane);
 }
 
-// Thread-local buffers reused across images: a fresh one per image costs page faults.
-struct Buffers {
-  std::vector<uint8_t> file, decoded, resized;
-  void trim() {
-    for (auto* b : {&file, &decoded, &resized}) {
-      if (b->capacity() > (64u << 20)) std::vector<uint8_t>().swap(*b);
-    }
-  }
-};
-
-Buffers& buffers() {
-  thread_local Buffers instance;
-  return instance;
-}
-
 // pixelsNormalizeInto(slot, pixels: Uint8Array, width, height, channels, norm)
 Thunk pixelsNormalizeInto(OpArgs& a) {
   at::Tensor slot = slotTensor(a, 0);
@@ -136,6 +121,21 @@ Thunk jpegAvailable(OpArgs& a) {
 }
 
 #ifdef ZSCL_WITH_JPEG
+
+// Thread-local buffers reused across images: a fresh one per image costs page faults.
+struct Buffers {
+  std::vector<uint8_t> file, decoded, resized;
+  void trim() {
+    for (auto* b : {&file, &decoded, &resized}) {
+      if (b->capacity() > (64u << 20)) std::vector<uint8_t>().swap(*b);
+    }
+  }
+};
+
+Buffers& buffers() {
+  thread_local Buffers instance;
+  return instance;
+}
 
 // Python 3's round(): halves go to the even neighbour (torchvision's CenterCrop offsets).
 int roundHalfEven(double x) {
