@@ -5,6 +5,7 @@
  * thread, straight into one sample's slot of a batch tensor. Built when CMake found libjpeg;
  * {@link nativeJpegAvailable} says whether this addon has it.
  */
+import type { ErrorCode } from '../errors';
 import { ZsclError } from '../errors';
 import type { NativeHandle } from '../native';
 import { native } from '../native';
@@ -61,6 +62,28 @@ export async function jpegIntoSlot(slot: Slot, source: string | Uint8Array, plan
   } catch (error) {
     throw withoutOpPrefix(error, 'imagePreprocessInto');
   }
+}
+
+/** One image of {@link jpegRunIntoSlots}. */
+export interface JpegRunItem {
+  slot: Slot;
+  source: string | Uint8Array;
+  /** A plan, or the size of the evaluation plan (computed natively from the header). */
+  plan: ResizePlan | number;
+  name: string;
+}
+
+/**
+ * {@link jpegIntoSlot} for several images, decoded one after another on one libuv worker thread
+ * (one hand-over to the main thread per run instead of per image). Async. Resolves to one outcome
+ * per item: true (written), false (not for this path, nothing written) or the ZsclError of that
+ * image (E_FORMAT / E_IO naming it).
+ */
+export async function jpegRunIntoSlots(items: readonly JpegRunItem[], transform: ImageTransform, options: Omit<JpegSlotOptions, 'name'>): Promise<(boolean | ZsclError)[]> {
+  const args: unknown[] = [normArg(transform), options.maxPixels, options.autoOrient];
+  for (const item of items) args.push(item.slot, item.source, typeof item.plan === 'number' ? item.plan : planArray(item.plan), item.name);
+  const outcomes = (await native().opAsync('imagesPreprocessInto', ...args)) as unknown as (boolean | [string, string])[];
+  return outcomes.map((o) => (typeof o === 'boolean' ? o : new ZsclError(o[1], o[0] as ErrorCode)));
 }
 
 /** Writes transformed 8-bit pixels (1 or 3 channels, the slot's size) into `slot`, normalised. Async. */

@@ -3,6 +3,8 @@
 //     JPEG file (path, read here) or bytes -> Pillow-exact decode -> Pillow-exact bicubic resize
 //     and crop -> torchvision's normalisation, written into `slot`. false: not a JPEG this path
 //     decodes like Pillow (the caller takes the general path); nothing was written.
+//   imagesPreprocessInto(norm, maxPixels, autoOrient, ...[slot, source, plan, name])
+//     The same for several images, one after another on one worker: one outcome per image.
 //   pixelsNormalizeInto(slot, pixels, width, height, channels, norm)
 //     Already transformed 8-bit pixels -> normalised planes in `slot`.
 //   jpegAvailable() -> boolean: whether this build has the JPEG path (libjpeg found by CMake).
@@ -216,19 +218,27 @@ void sourceSpan(int inSize, int outSize, int first, int n, int* from, int* to) {
 // differ from a full decode; a margin keeps them out of what is read.
 constexpr int kColumnMargin = 16;
 
-struct JpegJob {
+// What every image of one call shares.
+struct JpegSettings {
+  image::NormalizeTable table;
+  double maxPixels = 0;
+  bool autoOrient = true;
+};
+
+// One image: where it comes from, its plan, where it goes.
+struct JpegItem {
   std::string path;  // read on the worker when set
   std::vector<uint8_t> bytes;
   bool explicitPlan = false;
   ResizePlan plan;
   int evalSize = 0;
-  image::NormalizeTable table;
-  double maxPixels = 0;
   std::string name;
-  bool autoOrient = true;
   at::Tensor slot;
 
-  bool run() {
+  bool run(const JpegSettings& settings) {
+    const auto& table = settings.table;
+    const double maxPixels = settings.maxPixels;
+    const bool autoOrient = settings.autoOrient;
     Buffers& b = buffers();
     const std::vector<uint8_t>* data = &bytes;
     if (!path.empty()) {
@@ -282,38 +292,93 @@ struct JpegJob {
   }
 };
 
-// imagePreprocessInto(slot, source: path | Uint8Array, plan: size | [10 ints], norm, maxPixels,
-//                     name, autoOrient)
-Thunk imagePreprocessInto(OpArgs& a) {
-  auto job = std::make_unique<JpegJob>();
-  job->slot = slotTensor(a, 0);
-  if (a.raw(1).IsString()) {
-    job->path = a.string(1);
-    if (job->path.empty()) a.fail(1, "a path or a Uint8Array");
-  } else if (!bytesArg(a, 1, &job->bytes)) {
-    a.fail(1, "a path or a Uint8Array");
+// The arguments of one image: slot, source (path | Uint8Array) and plan (size | [10 integers])
+// from `first`, its name at `nameArg`.
+JpegItem parseItem(OpArgs& a, size_t first, size_t nameArg) {
+  JpegItem item;
+  item.slot = slotTensor(a, first);
+  if (a.raw(first + 1).IsString()) {
+    item.path = a.string(first + 1);
+    if (item.path.empty()) a.fail(first + 1, "a path or a Uint8Array");
+  } else if (!bytesArg(a, first + 1, &item.bytes)) {
+    a.fail(first + 1, "a path or a Uint8Array");
   }
-  if (a.isNumber(2)) {
-    job->evalSize = static_cast<int>(a.int64(2));
-    if (job->evalSize < 1 || job->evalSize > 8192) a.fail(2, "a size in 1…8192");
+  size_t planArg = first + 2;
+  if (a.isNumber(planArg)) {
+    item.evalSize = static_cast<int>(a.int64(planArg));
+    if (item.evalSize < 1 || item.evalSize > 8192) a.fail(planArg, "a size in 1…8192");
   } else {
-    auto v = a.intList(2);
-    if (v.size() != 10) a.fail(2, "[size or 10 integers of a resize plan]");
+    auto v = a.intList(planArg);
+    if (v.size() != 10) a.fail(planArg, "[size or 10 integers of a resize plan]");
     for (auto x : v) {
-      if (x < 0 || x > (1 << 30)) a.fail(2, "a resize plan of non-negative integers");
+      if (x < 0 || x > (1 << 30)) a.fail(planArg, "a resize plan of non-negative integers");
     }
-    job->explicitPlan = true;
-    auto& p = job->plan;
+    item.explicitPlan = true;
+    auto& p = item.plan;
     p.source = {int(v[0]), int(v[1]), int(v[2]), int(v[3])};
     p.width = int(v[4]);
     p.height = int(v[5]);
     p.output = {int(v[6]), int(v[7]), int(v[8]), int(v[9])};
   }
-  job->table = normArg(a, 3);
-  job->maxPixels = a.number(4);
-  job->name = a.string(5);
-  job->autoOrient = a.boolean(6, true);
-  return [job = std::move(job)]() -> c10::IValue { return job->run(); };
+  item.name = a.string(nameArg);
+  return item;
+}
+
+JpegSettings parseSettings(OpArgs& a, size_t norm, size_t maxPixels, size_t autoOrient) {
+  JpegSettings settings;
+  settings.table = normArg(a, norm);
+  settings.maxPixels = a.number(maxPixels);
+  settings.autoOrient = a.boolean(autoOrient, true);
+  return settings;
+}
+
+// imagePreprocessInto(slot, source: path | Uint8Array, plan: size | [10 ints], norm, maxPixels,
+//                     name, autoOrient) -> boolean
+Thunk imagePreprocessInto(OpArgs& a) {
+  struct Job {
+    JpegItem item;
+    JpegSettings settings;
+  };
+  auto job = std::make_unique<Job>();
+  job->item = parseItem(a, 0, 5);
+  job->settings = parseSettings(a, 3, 4, 6);
+  return [job = std::move(job)]() -> c10::IValue { return job->item.run(job->settings); };
+}
+
+// imagesPreprocessInto(norm, maxPixels, autoOrient, ...[slot, source, plan, name] per image):
+// the images one after another on one worker thread (a loader worker's run of images: one
+// hand-over to the main thread per run, not per image). Resolves to one outcome per image:
+// true (written), false (not for this path; nothing written) or [code, message] (it failed; the
+// others are still done).
+Thunk imagesPreprocessInto(OpArgs& a) {
+  struct Job {
+    std::vector<JpegItem> items;
+    JpegSettings settings;
+  };
+  auto job = std::make_unique<Job>();
+  job->settings = parseSettings(a, 0, 1, 2);
+  if ((a.size() - 3) % 4 != 0) {
+    throw CodedError(code::kArg, std::string(a.op()) +
+                                     ": expected 4 arguments (slot, source, plan, name) per image");
+  }
+  for (size_t first = 3; first < a.size(); first += 4)
+    job->items.push_back(parseItem(a, first, first + 3));
+  return [job = std::move(job)]() -> c10::IValue {
+    std::vector<c10::IValue> outcomes;
+    outcomes.reserve(job->items.size());
+    for (auto& item : job->items) {
+      try {
+        outcomes.emplace_back(item.run(job->settings));
+      } catch (...) {
+        ErrorInfo error = describeCurrentException();
+        outcomes.emplace_back(
+            c10::ivalue::Tuple::create({c10::IValue(error.code), c10::IValue(error.message)}));
+      }
+      item.slot = at::Tensor();
+      std::vector<uint8_t>().swap(item.bytes);
+    }
+    return c10::ivalue::Tuple::create(std::move(outcomes));
+  };
 }
 
 #endif  // ZSCL_WITH_JPEG
@@ -325,6 +390,7 @@ void registerImageOps(OpRegistry& r) {
   r.add("pixelsNormalizeInto", pixelsNormalizeInto, kOpNoIntraOpThreads);
 #ifdef ZSCL_WITH_JPEG
   r.add("imagePreprocessInto", imagePreprocessInto, kOpNoIntraOpThreads);
+  r.add("imagesPreprocessInto", imagesPreprocessInto, kOpNoIntraOpThreads);
 #endif
 }
 
