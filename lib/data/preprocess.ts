@@ -13,11 +13,11 @@ import { isRawImage, maxPixelsOf, readSourceBytes, sourceName } from './decode';
 import { readImageHeader } from './image-header';
 import type { PlanFor } from './image-pipeline';
 import { transformPixels } from './image-pipeline';
-import { JPEG_NAME, closeSlot, jpegIntoSlot, nativeJpegAvailable, openSlot, pixelsIntoSlot } from './native-jpeg';
-import type { Slot } from './native-jpeg';
+import { JPEG_NAME, closeSlot, jpegRunIntoSlots, nativeJpegAvailable, openSlot, pixelsIntoSlot } from './native-jpeg';
+import type { JpegRunItem } from './native-jpeg';
 import { normalizeTable, writeNormalized } from './normalize';
 import { SeededRandom } from './random';
-import type { ImageTransform } from './transform';
+import type { ImageTransform, ResizePlan } from './transform';
 import { evalPlan, trainPlan } from './transform';
 
 /** Where a training crop's random draws come from: the stream (seed, 'crop', epoch, index). */
@@ -49,38 +49,85 @@ export async function preprocessInto(out: Float32Array, offset: number, source: 
  * @throws (rejects) as {@link transformPixels}.
  */
 export async function preprocessIntoBatch(batch: Tensor, index: number, source: ImageSource, transform: ImageTransform, key: CropKey | undefined, options: DecodeOptions = {}): Promise<void> {
-  const name = sourceName(source, options);
-  const maxPixels = maxPixelsOf(options);
-  const slot = openSlot(batch.handle, index);
-  try {
-    let input = source;
-    if (!isRawImage(source) && nativeJpegAvailable()) {
-      const done = await tryNativeJpeg(slot, source, transform, key, { name, maxPixels, autoOrient: options.autoOrient !== false });
-      if (done === true) return;
-      if (done) input = done; // the bytes, already read
-    }
-    const pixels = await transformPixels(input, planFor(transform, key), { ...options, name });
-    await pixelsIntoSlot(slot, pixels, transform);
-  } finally {
-    closeSlot(slot);
-  }
+  const [outcome] = await preprocessRunIntoBatch(batch, [{ index, source, key, name: sourceName(source, options) }], transform, options);
+  if (outcome !== undefined) throw outcome;
+}
+
+/** One image of {@link preprocessRunIntoBatch}. */
+export interface RunItem {
+  /** The sample's index in the batch. */
+  index: number;
+  source: ImageSource;
+  /** The crop key (train transforms). */
+  key: CropKey | undefined;
+  name: string;
 }
 
 /**
- * The native JPEG path when it applies: true when the image was written; else the bytes if they
- * were read (so the general path does not read the file again), or undefined.
+ * Decodes and transforms a run of images into their slots of `batch`, one after another: a
+ * loader worker's share. The JPEGs of the native path go in one native call (one hand-over to
+ * this thread per run, not per image), the rest through the general path. Async; resolves to one
+ * outcome per item: undefined when written, else its error (ZsclError E_FORMAT / E_IO naming the
+ * image for bad files). The caller must not read `batch` before the promise settles.
  */
-async function tryNativeJpeg(slot: Slot, source: string | Uint8Array, transform: ImageTransform, key: CropKey | undefined, options: { name: string; maxPixels: number; autoOrient: boolean }): Promise<true | Uint8Array | undefined> {
+export async function preprocessRunIntoBatch(batch: Tensor, items: readonly RunItem[], transform: ImageTransform, options: DecodeOptions = {}): Promise<unknown[]> {
+  const outcomes: unknown[] = new Array(items.length).fill(undefined);
+  const slots = items.map((item) => openSlot(batch.handle, item.index));
+  try {
+    const maxPixels = maxPixelsOf(options);
+    const autoOrient = options.autoOrient !== false;
+    // What is left for the general path, with the bytes when they were read.
+    const general: { k: number; input: ImageSource }[] = [];
+    const native: { k: number; input: ImageSource; item: JpegRunItem }[] = [];
+    for (const [k, item] of items.entries()) {
+      try {
+        const prepared = nativeJpegAvailable() && !isRawImage(item.source) ? await prepareNativeJpeg(item.source, transform, item.key, item.name, autoOrient) : undefined;
+        if (prepared?.plan !== undefined) native.push({ k, input: prepared.input, item: { slot: slots[k], source: prepared.input as string | Uint8Array, plan: prepared.plan, name: item.name } });
+        else general.push({ k, input: prepared?.input ?? item.source });
+      } catch (error) {
+        outcomes[k] = error;
+      }
+    }
+    if (native.length > 0) {
+      const results = await jpegRunIntoSlots(
+        native.map((n) => n.item),
+        transform,
+        { maxPixels, autoOrient },
+      );
+      results.forEach((result, j) => {
+        if (result === false) general.push({ k: native[j].k, input: native[j].input });
+        else if (result !== true) outcomes[native[j].k] = result;
+      });
+    }
+    for (const { k, input } of general) {
+      try {
+        const pixels = await transformPixels(input, planFor(transform, items[k].key), { ...options, name: items[k].name });
+        await pixelsIntoSlot(slots[k], pixels, transform);
+      } catch (error) {
+        outcomes[k] = error;
+      }
+    }
+  } catch (error) {
+    outcomes.fill(error); // an argument error (maxPixels) concerns every image
+  } finally {
+    for (const slot of slots) closeSlot(slot);
+  }
+  return outcomes;
+}
+
+/**
+ * What the native JPEG path needs for one source, or only the input for the general path (the
+ * bytes when they had to be read). Evaluation plans of paths need no read here: the worker reads
+ * the file and computes the plan from its header.
+ */
+async function prepareNativeJpeg(source: string | Uint8Array, transform: ImageTransform, key: CropKey | undefined, name: string, autoOrient: boolean): Promise<{ input: ImageSource; plan?: ResizePlan | number }> {
   const path = typeof source === 'string';
-  if (path && !JPEG_NAME.test(source)) return undefined;
-  // The evaluation plan depends only on the size, which the native side reads from the header:
-  // it reads the file too, sparing this thread the reads and the buffer.
-  if (path && transform.kind === 'eval') return (await jpegIntoSlot(slot, source, transform.size, transform, options)) || undefined;
-  const bytes = await readSourceBytes(source, options.name);
+  if (path && !JPEG_NAME.test(source)) return { input: source };
+  if (path && transform.kind === 'eval') return { input: source, plan: transform.size };
+  const bytes = await readSourceBytes(source, name);
   const header = readImageHeader(bytes);
-  if (header?.format !== 'jpeg' || !header.plain || (header.orientation !== 1 && options.autoOrient)) return bytes;
-  const plan = transform.kind === 'eval' ? transform.size : planFor(transform, key)(header.width, header.height);
-  return (await jpegIntoSlot(slot, bytes, plan, transform, options)) || bytes;
+  if (header?.format !== 'jpeg' || !header.plain || (header.orientation !== 1 && autoOrient)) return { input: bytes };
+  return { input: bytes, plan: transform.kind === 'eval' ? transform.size : planFor(transform, key)(header.width, header.height) };
 }
 
 /** Options of {@link preprocessBatch}. */
