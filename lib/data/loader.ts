@@ -38,7 +38,7 @@ export interface LoaderOptions extends Omit<DecodeOptions, 'name'> {
   seed?: number;
   /** Batches prepared ahead of the consumer, the one being consumed included (default 2). */
   prefetch?: number;
-  /** Images decoded at the same time (default 4; sharp runs them on libuv's pool, 4 threads unless UV_THREADPOOL_SIZE says more). */
+  /** Images decoded at the same time (default 4), each worker taking a run of a batch's images one after another, on libuv's pool (4 threads unless UV_THREADPOOL_SIZE says more). */
   workers?: number;
   /** Leave out a last batch smaller than batchSize (default false). */
   dropLast?: boolean;
