@@ -36,6 +36,12 @@ function locate() {
 }
 
 const torch = locate();
+// The JPEG fast path needs libjpeg's headers; without them the addon builds without it (sharp
+// decodes JPEGs then), so a missing package is a note, not a failure.
+const missingJpeg = ensurePackages(['libjpeg62-turbo-dev']);
+if (missingJpeg.length > 0) {
+  console.log(`zscl: libjpeg's headers are missing: building without the JPEG fast path. For it: ${aptCommand(missingJpeg)}`);
+}
 const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 console.log(`zscl: building against libtorch at ${torch.torchDir} (${torch.source})`);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');

@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const PACKAGES = [
   { name: 'libtorch-dev', why: 'libtorch (headers, CMake config, libraries) to build the addon' },
   { name: 'libopenblas0-openmp', why: 'OpenBLAS: without it libtorch uses the reference BLAS, ~30x slower' },
+  { name: 'libjpeg62-turbo-dev', why: "libjpeg-turbo's headers: the addon's JPEG fast path (decoded exactly as Pillow does); without it sharp decodes JPEGs" },
   { name: 'libgloo-dev', why: "Gloo's headers, for data-parallel training over torch.distributed on CPU" },
   { name: 'dataset-fashion-mnist', why: 'Fashion-MNIST, a task of the demo sequence' },
   { name: 'fonts-dejavu-core', why: 'DejaVu fonts for report charts' },

@@ -1,10 +1,11 @@
 /**
- * The batch loader: seeded shuffling, images decoded concurrently on sharp's threads while
+ * The batch loader: seeded shuffling, images decoded concurrently on libuv's threads while
  * earlier batches are consumed, bounded memory, and a position that can be saved and restored.
  *
- * Decoding runs on libuv's threads (sharp), so the event loop keeps ticking; the main thread only
- * normalises finished images into the batch buffer and resamples the rare enlargements (images
- * smaller than the output size), a few milliseconds each.
+ * Each batch is one native tensor made when the batch is opened; every image is decoded,
+ * transformed and normalised on a libuv thread straight into its slot (JPEGs natively, the rest
+ * by sharp, see preprocess.ts), so the event loop keeps ticking and the finished batch is handed
+ * over without a copy. The main thread only resamples the rare non-JPEG enlargements.
  *
  * Everything random is keyed, never sequential: an epoch's order comes from the stream
  * (seed, 'order', epoch) and a sample's training crop from (seed, 'crop', epoch, index). So the
@@ -12,11 +13,12 @@
  * decodes finish, and resuming from a saved position continues the identical sequence.
  */
 import { ZsclError, describeValue } from '../errors';
-import { tensor } from '../tensor/create';
+import { empty, tensor } from '../tensor/create';
+import { currentScope, keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import type { Dataset } from './dataset';
 import type { DecodeOptions, ImageSource } from './decode';
-import { preprocessInto } from './preprocess';
+import { preprocessRunIntoBatch } from './preprocess';
 import { SeededRandom } from './random';
 import type { ImageTransform } from './transform';
 import { clipEvalTransform } from './transform';
@@ -36,7 +38,7 @@ export interface LoaderOptions extends Omit<DecodeOptions, 'name'> {
   seed?: number;
   /** Batches prepared ahead of the consumer, the one being consumed included (default 2). */
   prefetch?: number;
-  /** Images decoded at the same time (default 4; sharp runs them on libuv's pool, 4 threads unless UV_THREADPOOL_SIZE says more). */
+  /** Images decoded at the same time (default 4), each worker taking a run of a batch's images one after another, on libuv's pool (4 threads unless UV_THREADPOOL_SIZE says more). */
   workers?: number;
   /** Leave out a last batch smaller than batchSize (default false). */
   dropLast?: boolean;
@@ -86,10 +88,11 @@ export interface LoaderState {
 interface BatchJob {
   batch: number;
   indices: number[];
-  images: ImageSource[];
+  sources: ImageSource[];
   names: string[];
   labels: number[];
-  data: Float32Array;
+  /** float32 [n, 3, size, size], written slot by slot; read only once every decode has settled. */
+  images: Tensor;
   failed: (SkippedSample | undefined)[];
   started: number;
   remaining: number;
@@ -116,8 +119,6 @@ export class DataLoader implements AsyncIterable<Batch> {
   private batchIndex = 0;
   private active = false;
   private skippedTotal = 0;
-  /** Batch buffers whose contents were copied into tensors, for reuse (fresh 38 MB arrays cost page faults). */
-  private readonly spare: Float32Array[] = [];
 
   /** @throws ZsclError E_ARG for a bad dataset or option. */
   constructor(
@@ -215,14 +216,6 @@ export class DataLoader implements AsyncIterable<Batch> {
     this.active = true;
     return new EpochRun(this, this.epochIndex, this.batchIndex, {
       decode: this.decode,
-      // A reused buffer holds old values; every slot of it is overwritten before it is read.
-      takeBuffer: (length) => {
-        const i = this.spare.findIndex((b) => b.length === length);
-        return i >= 0 ? this.spare.splice(i, 1)[0] : new Float32Array(length);
-      },
-      giveBuffer: (buffer) => {
-        if (this.spare.length < this.prefetch) this.spare.push(buffer);
-      },
       advance: (epoch, batch) => {
         this.epochIndex = epoch;
         this.batchIndex = batch;
@@ -241,10 +234,6 @@ export class DataLoader implements AsyncIterable<Batch> {
 /** What an epoch run needs from its loader beyond the public options. */
 interface RunHooks {
   decode: DecodeOptions;
-  /** A batch buffer of `length` floats. */
-  takeBuffer(length: number): Float32Array;
-  /** Returns a buffer no decode writes to any more. */
-  giveBuffer(buffer: Float32Array): void;
   advance(epoch: number, batch: number): void;
   skipped(n: number): void;
   finish(): void;
@@ -258,7 +247,8 @@ class EpochRun implements AsyncIterator<Batch> {
   private nextJob: number;
   private inFlight = 0;
   private closed = false;
-  private readonly per: number;
+  /** Images per worker run: a few per worker and batch (so runs stay balanced), at most 8. */
+  private readonly runLength: number;
 
   constructor(
     private readonly loader: DataLoader,
@@ -269,8 +259,7 @@ class EpochRun implements AsyncIterator<Batch> {
     this.order = loader.epochOrder(epoch);
     this.total = loader.batchesPerEpoch;
     this.nextJob = nextBatch;
-    const size = loader.transform.size;
-    this.per = 3 * size * size;
+    this.runLength = Math.max(1, Math.min(8, Math.ceil(loader.batchSize / (2 * loader.workers))));
     this.fill();
   }
 
@@ -304,7 +293,10 @@ class EpochRun implements AsyncIterator<Batch> {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.jobs.length = 0; // in-flight decodes finish into buffers nobody reads
+    // In-flight decodes finish into slots nobody reads: each holds the batch memory through its
+    // own view, so the batch tensors can go now.
+    for (const job of this.jobs) job.images.dispose();
+    this.jobs.length = 0;
     this.hooks.finish();
   }
 
@@ -313,7 +305,7 @@ class EpochRun implements AsyncIterator<Batch> {
     if (this.closed) return;
     while (this.jobs.length < this.loader.prefetch && this.nextJob < this.total) this.jobs.push(this.openJob(this.nextJob++));
     for (const job of this.jobs) {
-      while (this.inFlight < this.loader.workers && job.started < job.indices.length && job.error === undefined) this.start(job, job.started++);
+      while (this.inFlight < this.loader.workers && job.started < job.indices.length && job.error === undefined) this.start(job);
       if (this.inFlight >= this.loader.workers) return;
     }
   }
@@ -322,15 +314,18 @@ class EpochRun implements AsyncIterator<Batch> {
     const bs = this.loader.batchSize;
     const indices = this.order.slice(batch * bs, Math.min((batch + 1) * bs, this.order.length));
     const samples = indices.map((i) => this.loader.dataset.sample(i));
+    const size = this.loader.transform.size;
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
     const job: BatchJob = {
       batch,
       indices,
-      images: samples.map((s) => s.image),
+      sources: samples.map((s) => s.image),
       names: samples.map((s, k) => s.name ?? (typeof s.image === 'string' ? s.image : `sample ${indices[k]}`)),
       labels: samples.map((s) => s.label),
-      data: this.hooks.takeBuffer(indices.length * this.per),
+      // Out of any scope while being filled (a prefetched batch may be opened in the context of
+      // a scope that closes before it is handed over); finishBatch puts it in the consumer's.
+      images: keep(empty([indices.length, 3, size, size])),
       failed: new Array(indices.length).fill(undefined),
       started: 0,
       remaining: indices.length,
@@ -341,37 +336,58 @@ class EpochRun implements AsyncIterator<Batch> {
     return job;
   }
 
-  private start(job: BatchJob, slot: number): void {
+  /**
+   * Starts a worker on the next run of images of `job`: one after another, so `workers` images
+   * at most are being decoded at any time; runs of several images spare the main thread a
+   * hand-over per image (the native path decodes a run in one call on one thread).
+   */
+  private start(job: BatchJob): void {
+    const n = Math.min(this.runLength, job.indices.length - job.started);
+    const slots = Array.from({ length: n }, (_, k) => job.started + k);
+    job.started += n;
     this.inFlight++;
-    const index = job.indices[slot];
-    const key = { seed: this.loader.seed, epoch: this.epoch, index };
-    preprocessInto(job.data, slot * this.per, job.images[slot], this.loader.transform, this.loader.transform.kind === 'train' ? key : undefined, { ...this.hooks.decode, name: job.names[slot] })
+    const train = this.loader.transform.kind === 'train';
+    const items = slots.map((slot) => ({
+      index: slot,
+      source: job.sources[slot],
+      key: train ? { seed: this.loader.seed, epoch: this.epoch, index: job.indices[slot] } : undefined,
+      name: job.names[slot],
+    }));
+    preprocessRunIntoBatch(job.images, items, this.loader.transform, this.hooks.decode)
+      .then((outcomes) => outcomes.forEach((error, k) => error !== undefined && this.failed(job, slots[k], error)))
       .catch((error: unknown) => {
-        const bad = error instanceof ZsclError && (error.code === 'E_FORMAT' || error.code === 'E_IO');
-        if (bad && this.loader.onBadSample === 'skip') job.failed[slot] = { index, name: job.names[slot], code: error.code, message: error.message };
-        else if (job.error === undefined) job.error = error;
+        if (job.error === undefined) job.error = error;
       })
       .finally(() => {
         this.inFlight--;
-        if (--job.remaining === 0 || job.error !== undefined) job.resolve();
+        job.remaining -= n;
+        if (job.remaining === 0 || job.error !== undefined) job.resolve();
         this.fill();
       });
   }
 
-  /** The tensors of a finished job, leaving out skipped samples (one copy into native memory each). */
+  /** Records a sample that could not be loaded: skipped, or the batch's error. */
+  private failed(job: BatchJob, slot: number, error: unknown): void {
+    const bad = error instanceof ZsclError && (error.code === 'E_FORMAT' || error.code === 'E_IO');
+    if (bad && this.loader.onBadSample === 'skip') job.failed[slot] = { index: job.indices[slot], name: job.names[slot], code: error.code, message: error.message };
+    else if (job.error === undefined) job.error = error;
+  }
+
+  /** The tensors of a finished job (every decode has settled), leaving out skipped samples. */
   private finishBatch(job: BatchJob): Batch {
-    const keep = job.failed.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
+    const kept = job.failed.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
     const skipped = job.failed.filter((f): f is SkippedSample => f !== undefined);
-    let data = job.data;
-    if (keep.length < job.indices.length) {
-      data = new Float32Array(keep.length * this.per);
-      keep.forEach((from, to) => data.set(job.data.subarray(from * this.per, (from + 1) * this.per), to * this.per));
+    let images = job.images;
+    if (kept.length < job.indices.length) {
+      const index = tensor(Int32Array.from(kept), { shape: [kept.length], dtype: 'int64' });
+      images = job.images.indexSelect(0, index);
+      index.dispose();
+      job.images.dispose();
       this.hooks.skipped(skipped.length);
+    } else {
+      currentScope()?.track(images);
     }
-    const size = this.loader.transform.size;
-    const images = tensor(data, { shape: [keep.length, 3, size, size] });
-    this.hooks.giveBuffer(job.data); // every decode of this job has finished: nothing writes to it now
-    const labels = tensor(Int32Array.from(keep, (i) => job.labels[i]), { shape: [keep.length], dtype: 'int64' });
-    return { images, labels, indices: keep.map((i) => job.indices[i]), names: keep.map((i) => job.names[i]), skipped, epoch: this.epoch, batch: job.batch };
+    const labels = tensor(Int32Array.from(kept, (i) => job.labels[i]), { shape: [kept.length], dtype: 'int64' });
+    return { images, labels, indices: kept.map((i) => job.indices[i]), names: kept.map((i) => job.names[i]), skipped, epoch: this.epoch, batch: job.batch };
   }
 }

@@ -29,6 +29,7 @@ const OpRegistry& registry() {
     registerOptimizerOps(r);
     registerParamOps(r);
     registerDistOps(r);
+    registerImageOps(r);
     return r;
   }();
   return instance;

@@ -56,6 +56,7 @@ void registerJitArchiveOps(OpRegistry& registry);
 void registerOptimizerOps(OpRegistry& registry);
 void registerParamOps(OpRegistry& registry);
 void registerDistOps(OpRegistry& registry);
+void registerImageOps(OpRegistry& registry);
 
 // exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
 void exportOps(Napi::Env env, Napi::Object exports);

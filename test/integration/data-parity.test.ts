@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { transformPixels } from '../../lib/data/image-pipeline';
+import { nativeJpegAvailable } from '../../lib/data/native-jpeg';
 import { normalizeTable } from '../../lib/data/normalize';
 import { preprocessBatch } from '../../lib/data/preprocess';
 import { CLIP_MEAN, CLIP_STD, clipEvalTransform } from '../../lib/data/transform';
@@ -69,6 +70,8 @@ describe('data: evaluation transform parity with torchvision + PIL', function ()
       assert.ok(max < 0.15, `${m.file}: max |diff| ${max}`);
       // Enlargements and identity sizes go through the exact Pillow resampler.
       if (Math.min(m.width, m.height) <= size) assert.equal(max, 0, `${m.file} should match exactly`);
+      // So do the JPEGs of the native path (decoded by the same libjpeg calls as Pillow's).
+      if (nativeJpegAvailable() && m.file.endsWith('.jpg') && m.mode !== 'CMYK' && !m.exifTransposed) assert.equal(max, 0, `${m.file} should match exactly (native JPEG path)`);
     }
     console.log(`      ${rows.join('\n      ')}\n      overall mean |diff| ${(total / manifest.images.length).toFixed(5)}, max ${worst.toFixed(4)} (normalised units)`);
   });

@@ -1,0 +1,112 @@
+/**
+ * The native image path (native/image): a JPEG decoded by libjpeg exactly as Pillow decodes it,
+ * resized by the C++ twin of resample.ts (Pillow's bicubic, bit for bit, reductions and
+ * enlargements alike) and normalised with torchvision's float32 arithmetic, on a libuv worker
+ * thread, straight into one sample's slot of a batch tensor. Built when CMake found libjpeg;
+ * {@link nativeJpegAvailable} says whether this addon has it.
+ */
+import type { ErrorCode } from '../errors';
+import { ZsclError } from '../errors';
+import type { NativeHandle } from '../native';
+import { native } from '../native';
+import type { Pixels } from './resample';
+import type { ImageTransform, ResizePlan } from './transform';
+
+let available: boolean | undefined;
+
+/** True when the addon was built with libjpeg (the JPEG fast path exists). Sync. */
+export function nativeJpegAvailable(): boolean {
+  return (available ??= native().ops.jpegAvailable() === true);
+}
+
+/** File names the JPEG path is tried on first (the content decides in the end). */
+export const JPEG_NAME = /\.(jpe?g|jpe|jfif)$/i;
+
+/** Where a native image op writes: the view of one sample of a batch tensor [B, 3, S, S]. */
+export type Slot = NativeHandle;
+
+/**
+ * Opens the slot of sample `index` of `batch` (a handle of its own, a view sharing the batch's
+ * memory: see native/image/ops_image.cc for why each op gets one). Dispose it with
+ * {@link closeSlot} once the op writing it has settled. Sync.
+ */
+export function openSlot(batch: NativeHandle, index: number): Slot {
+  return native().ops.select(batch, 0, index) as Slot;
+}
+
+/** Frees a slot handle. Sync. */
+export function closeSlot(slot: Slot): void {
+  native().dispose(slot, true);
+}
+
+/** The options of {@link jpegIntoSlot}. */
+export interface JpegSlotOptions {
+  name: string;
+  maxPixels: number;
+  autoOrient: boolean;
+}
+
+/**
+ * Decodes a JPEG (a path, read on the worker, or its bytes), applies `plan` (or, given a size,
+ * the evaluation plan: shorter side to `size`, centre crop) and writes the normalised planes into
+ * `slot`. Async. Resolves to false, having written nothing, when the data is not a JPEG that
+ * libjpeg decodes as Pillow does (CMYK/YCCK, 12-bit, not a JPEG at all) or needs an EXIF rotation
+ * (with autoOrient): the caller then takes the general path.
+ * @throws (rejects) ZsclError E_FORMAT naming the image when it is corrupt, truncated or larger
+ *   than maxPixels; E_IO naming the path when it cannot be read.
+ */
+export async function jpegIntoSlot(slot: Slot, source: string | Uint8Array, plan: ResizePlan | number, transform: ImageTransform, options: JpegSlotOptions): Promise<boolean> {
+  const planArg = typeof plan === 'number' ? plan : planArray(plan);
+  try {
+    return (await native().opAsync('imagePreprocessInto', slot, source, planArg, normArg(transform), options.maxPixels, options.name, options.autoOrient)) === true;
+  } catch (error) {
+    throw withoutOpPrefix(error, 'imagePreprocessInto');
+  }
+}
+
+/** One image of {@link jpegRunIntoSlots}. */
+export interface JpegRunItem {
+  slot: Slot;
+  source: string | Uint8Array;
+  /** A plan, or the size of the evaluation plan (computed natively from the header). */
+  plan: ResizePlan | number;
+  name: string;
+}
+
+/**
+ * {@link jpegIntoSlot} for several images, decoded one after another on one libuv worker thread
+ * (one hand-over to the main thread per run instead of per image). Async. Resolves to one outcome
+ * per item: true (written), false (not for this path, nothing written) or the ZsclError of that
+ * image (E_FORMAT / E_IO naming it).
+ */
+export async function jpegRunIntoSlots(items: readonly JpegRunItem[], transform: ImageTransform, options: Omit<JpegSlotOptions, 'name'>): Promise<(boolean | ZsclError)[]> {
+  const args: unknown[] = [normArg(transform), options.maxPixels, options.autoOrient];
+  for (const item of items) args.push(item.slot, item.source, typeof item.plan === 'number' ? item.plan : planArray(item.plan), item.name);
+  const outcomes = (await native().opAsync('imagesPreprocessInto', ...args)) as unknown as (boolean | [string, string])[];
+  return outcomes.map((o) => (typeof o === 'boolean' ? o : new ZsclError(o[1], o[0] as ErrorCode)));
+}
+
+/** Writes transformed 8-bit pixels (1 or 3 channels, the slot's size) into `slot`, normalised. Async. */
+export async function pixelsIntoSlot(slot: Slot, pixels: Pixels, transform: ImageTransform): Promise<void> {
+  await native().opAsync('pixelsNormalizeInto', slot, pixels.data, pixels.width, pixels.height, pixels.channels, normArg(transform));
+}
+
+function planArray(p: ResizePlan): number[] {
+  const { sourceBox: s, outputBox: o } = p;
+  return [s.left, s.top, s.width, s.height, p.width, p.height, o.left, o.top, o.width, o.height];
+}
+
+const norms = new WeakMap<ImageTransform, number[]>();
+
+function normArg(transform: ImageTransform): number[] {
+  let norm = norms.get(transform);
+  if (!norm) norms.set(transform, (norm = [...transform.mean, ...transform.std]));
+  return norm;
+}
+
+/** "imagePreprocessInto(float32[3,224,224] cpu): cannot decode image x.jpg: …" → "cannot decode image x.jpg: …". */
+function withoutOpPrefix(error: unknown, op: string): unknown {
+  if (!(error instanceof ZsclError) || !error.message.startsWith(`${op}(`)) return error;
+  const at = error.message.indexOf('): ');
+  return at < 0 ? error : new ZsclError(error.message.slice(at + 3), error.code, { cause: error });
+}
