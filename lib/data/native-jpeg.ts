@@ -49,19 +49,17 @@ export interface JpegSlotOptions {
 /**
  * Decodes a JPEG (a path, read on the worker, or its bytes), applies `plan` (or, given a size,
  * the evaluation plan: shorter side to `size`, centre crop) and writes the normalised planes into
- * `slot`. Async. Resolves to false, having written nothing, when the data is not a JPEG that
- * libjpeg decodes as Pillow does (CMYK/YCCK, 12-bit, not a JPEG at all) or needs an EXIF rotation
- * (with autoOrient): the caller then takes the general path.
+ * `slot`: a run of one image of {@link jpegRunIntoSlots}. Async. Resolves to false, having written
+ * nothing, when the data is not a JPEG that libjpeg decodes as Pillow does (CMYK/YCCK, 12-bit,
+ * not a JPEG at all) or needs an EXIF rotation (with autoOrient): the caller then takes the
+ * general path.
  * @throws (rejects) ZsclError E_FORMAT naming the image when it is corrupt, truncated or larger
  *   than maxPixels; E_IO naming the path when it cannot be read.
  */
 export async function jpegIntoSlot(slot: Slot, source: string | Uint8Array, plan: ResizePlan | number, transform: ImageTransform, options: JpegSlotOptions): Promise<boolean> {
-  const planArg = typeof plan === 'number' ? plan : planArray(plan);
-  try {
-    return (await native().opAsync('imagePreprocessInto', slot, source, planArg, normArg(transform), options.maxPixels, options.name, options.autoOrient)) === true;
-  } catch (error) {
-    throw withoutOpPrefix(error, 'imagePreprocessInto');
-  }
+  const [outcome] = await jpegRunIntoSlots([{ slot, source, plan, name: options.name }], transform, options);
+  if (outcome instanceof ZsclError) throw outcome;
+  return outcome;
 }
 
 /** One image of {@link jpegRunIntoSlots}. */
@@ -102,11 +100,4 @@ function normArg(transform: ImageTransform): number[] {
   let norm = norms.get(transform);
   if (!norm) norms.set(transform, (norm = [...transform.mean, ...transform.std]));
   return norm;
-}
-
-/** "imagePreprocessInto(float32[3,224,224] cpu): cannot decode image x.jpg: …" → "cannot decode image x.jpg: …". */
-function withoutOpPrefix(error: unknown, op: string): unknown {
-  if (!(error instanceof ZsclError) || !error.message.startsWith(`${op}(`)) return error;
-  const at = error.message.indexOf('): ');
-  return at < 0 ? error : new ZsclError(error.message.slice(at + 3), error.code, { cause: error });
 }

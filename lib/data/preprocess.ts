@@ -15,7 +15,6 @@ import type { PlanFor } from './image-pipeline';
 import { transformPixels } from './image-pipeline';
 import { JPEG_NAME, closeSlot, jpegRunIntoSlots, nativeJpegAvailable, openSlot, pixelsIntoSlot } from './native-jpeg';
 import type { JpegRunItem } from './native-jpeg';
-import { normalizeTable, writeNormalized } from './normalize';
 import { SeededRandom } from './random';
 import type { ImageTransform, ResizePlan } from './transform';
 import { evalPlan, trainPlan } from './transform';
@@ -32,15 +31,6 @@ export function planFor(transform: ImageTransform, key: CropKey | undefined): Pl
   if (transform.kind === 'eval') return (width, height) => evalPlan(width, height, transform.size);
   if (!key) throw new ZsclError('planFor: a train transform needs a seed (its crops are random)', 'E_ARG');
   return (width, height) => trainPlan(width, height, transform, new SeededRandom(key.seed, 'crop', key.epoch, key.index));
-}
-
-/**
- * Decodes and transforms one image into `out` at `offset` (3 × size × size floats). Async.
- * @throws (rejects) as {@link transformPixels}.
- */
-export async function preprocessInto(out: Float32Array, offset: number, source: ImageSource, transform: ImageTransform, key: CropKey | undefined, options: DecodeOptions = {}): Promise<void> {
-  const pixels = await transformPixels(source, planFor(transform, key), options);
-  writeNormalized(out, offset, pixels, tableFor(transform));
 }
 
 /**
@@ -174,16 +164,4 @@ export async function preprocessBatch(sources: readonly ImageSource[], transform
   }
   currentScope()?.track(batch);
   return batch;
-}
-
-const tables = new WeakMap<ImageTransform, ReturnType<typeof normalizeTable>>();
-
-/** The normalisation table of a transform, built once per transform object. */
-function tableFor(transform: ImageTransform): ReturnType<typeof normalizeTable> {
-  let table = tables.get(transform);
-  if (!table) {
-    table = normalizeTable(transform.mean, transform.std);
-    tables.set(transform, table);
-  }
-  return table;
 }

@@ -1,10 +1,10 @@
 // Image ops of the data pipeline, run on libuv's worker threads through opAsync:
-//   imagePreprocessInto(slot, source, plan, norm, maxPixels, name, autoOrient) -> boolean
-//     JPEG file (path, read here) or bytes -> Pillow-exact decode -> Pillow-exact bicubic resize
-//     and crop -> torchvision's normalisation, written into `slot`. false: not a JPEG this path
-//     decodes like Pillow (the caller takes the general path); nothing was written.
 //   imagesPreprocessInto(norm, maxPixels, autoOrient, ...[slot, source, plan, name])
-//     The same for several images, one after another on one worker: one outcome per image.
+//     Per image, one after another on one worker: JPEG file (path, read here) or bytes ->
+//     Pillow-exact decode -> Pillow-exact bicubic resize and crop -> torchvision's normalisation,
+//     written into `slot`. One outcome per image: true (written), false (not a JPEG this path
+//     decodes like Pillow: the caller takes the general path; nothing was written) or
+//     [code, message].
 //   pixelsNormalizeInto(slot, pixels, width, height, channels, norm)
 //     Already transformed 8-bit pixels -> normalised planes in `slot`.
 //   jpegAvailable() -> boolean: whether this build has the JPEG path (libjpeg found by CMake).
@@ -292,9 +292,9 @@ struct JpegItem {
   }
 };
 
-// The arguments of one image: slot, source (path | Uint8Array) and plan (size | [10 integers])
-// from `first`, its name at `nameArg`.
-JpegItem parseItem(OpArgs& a, size_t first, size_t nameArg) {
+// The arguments of one image from `first`: slot, source (path | Uint8Array), plan (size |
+// [10 integers]), name.
+JpegItem parseItem(OpArgs& a, size_t first) {
   JpegItem item;
   item.slot = slotTensor(a, first);
   if (a.raw(first + 1).IsString()) {
@@ -320,29 +320,17 @@ JpegItem parseItem(OpArgs& a, size_t first, size_t nameArg) {
     p.height = int(v[5]);
     p.output = {int(v[6]), int(v[7]), int(v[8]), int(v[9])};
   }
-  item.name = a.string(nameArg);
+  item.name = a.string(first + 3);
   return item;
 }
 
-JpegSettings parseSettings(OpArgs& a, size_t norm, size_t maxPixels, size_t autoOrient) {
+// norm, maxPixels, autoOrient: the first three arguments.
+JpegSettings parseSettings(OpArgs& a) {
   JpegSettings settings;
-  settings.table = normArg(a, norm);
-  settings.maxPixels = a.number(maxPixels);
-  settings.autoOrient = a.boolean(autoOrient, true);
+  settings.table = normArg(a, 0);
+  settings.maxPixels = a.number(1);
+  settings.autoOrient = a.boolean(2, true);
   return settings;
-}
-
-// imagePreprocessInto(slot, source: path | Uint8Array, plan: size | [10 ints], norm, maxPixels,
-//                     name, autoOrient) -> boolean
-Thunk imagePreprocessInto(OpArgs& a) {
-  struct Job {
-    JpegItem item;
-    JpegSettings settings;
-  };
-  auto job = std::make_unique<Job>();
-  job->item = parseItem(a, 0, 5);
-  job->settings = parseSettings(a, 3, 4, 6);
-  return [job = std::move(job)]() -> c10::IValue { return job->item.run(job->settings); };
 }
 
 // imagesPreprocessInto(norm, maxPixels, autoOrient, ...[slot, source, plan, name] per image):
@@ -356,13 +344,12 @@ Thunk imagesPreprocessInto(OpArgs& a) {
     JpegSettings settings;
   };
   auto job = std::make_unique<Job>();
-  job->settings = parseSettings(a, 0, 1, 2);
+  job->settings = parseSettings(a);
   if ((a.size() - 3) % 4 != 0) {
     throw CodedError(code::kArg, std::string(a.op()) +
                                      ": expected 4 arguments (slot, source, plan, name) per image");
   }
-  for (size_t first = 3; first < a.size(); first += 4)
-    job->items.push_back(parseItem(a, first, first + 3));
+  for (size_t first = 3; first < a.size(); first += 4) job->items.push_back(parseItem(a, first));
   return [job = std::move(job)]() -> c10::IValue {
     std::vector<c10::IValue> outcomes;
     outcomes.reserve(job->items.size());
@@ -389,7 +376,6 @@ void registerImageOps(OpRegistry& r) {
   r.add("jpegAvailable", jpegAvailable);
   r.add("pixelsNormalizeInto", pixelsNormalizeInto);
 #ifdef ZSCL_WITH_JPEG
-  r.add("imagePreprocessInto", imagePreprocessInto);
   r.add("imagesPreprocessInto", imagesPreprocessInto);
 #endif
 }

@@ -15,7 +15,7 @@ import type { ZsclError } from '../../lib/errors';
 import { ListDataset } from '../../lib/data/dataset';
 import { DataLoader } from '../../lib/data/loader';
 import { closeSlot, jpegIntoSlot, nativeJpegAvailable, openSlot } from '../../lib/data/native-jpeg';
-import { normalizeTable } from '../../lib/data/normalize';
+import { normalizeTable } from '../support/normalize-table';
 import { preprocessBatch } from '../../lib/data/preprocess';
 import type { ResizePlan } from '../../lib/data/transform';
 import { CLIP_MEAN, CLIP_STD, clipEvalTransform, clipTrainTransform, evalPlan } from '../../lib/data/transform';

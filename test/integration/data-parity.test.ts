@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { transformPixels } from '../../lib/data/image-pipeline';
 import { nativeJpegAvailable } from '../../lib/data/native-jpeg';
-import { normalizeTable } from '../../lib/data/normalize';
+import { normalizeTable } from '../support/normalize-table';
 import { preprocessBatch } from '../../lib/data/preprocess';
 import { CLIP_MEAN, CLIP_STD, clipEvalTransform } from '../../lib/data/transform';
 import { repoRoot } from '../support/fixtures';

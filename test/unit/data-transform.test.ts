@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { normalizeTable, writeNormalized } from '../../lib/data/normalize';
+import { closeSlot, openSlot, pixelsIntoSlot } from '../../lib/data/native-jpeg';
+import { empty } from '../../lib';
 import { SeededRandom } from '../../lib/data/random';
 import { resampleBicubic } from '../../lib/data/resample';
 import { CLIP_MEAN, CLIP_STD, clipEvalTransform, clipTrainTransform, evalPlan, roundHalfEven, trainPlan } from '../../lib/data/transform';
@@ -70,19 +71,25 @@ describe('data: transform geometry', () => {
 });
 
 describe('data: normalisation and resampling', () => {
-  it('normalises with float32 steps like ToTensor + Normalize and replicates grey', () => {
-    const table = normalizeTable(CLIP_MEAN, CLIP_STD);
+  it('normalises with float32 steps like ToTensor + Normalize and replicates grey', async () => {
     const grey = { data: new Uint8Array([0, 128, 255, 7]), width: 2, height: 2, channels: 1 };
-    const out = new Float32Array(12);
-    writeNormalized(out, 0, grey, table);
-    for (let c = 0; c < 3; c++) {
-      for (let i = 0; i < 4; i++) {
-        const v = grey.data[i];
-        const expected = Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(CLIP_MEAN[c])) / Math.fround(CLIP_STD[c]));
-        assert.equal(out[c * 4 + i], expected);
+    const batch = empty([1, 3, 2, 2]);
+    const slot = openSlot(batch.handle, 0);
+    try {
+      await pixelsIntoSlot(slot, grey, clipEvalTransform({ size: 2 }));
+      const out = batch.data() as Float32Array;
+      for (let c = 0; c < 3; c++) {
+        for (let i = 0; i < 4; i++) {
+          const v = grey.data[i];
+          const expected = Math.fround(Math.fround(Math.fround(v / 255) - Math.fround(CLIP_MEAN[c])) / Math.fround(CLIP_STD[c]));
+          assert.equal(out[c * 4 + i], expected);
+        }
       }
+      await assert.rejects(pixelsIntoSlot(slot, { ...grey, width: 1 }, clipEvalTransform({ size: 2 })), { code: 'E_SHAPE' });
+    } finally {
+      closeSlot(slot);
+      batch.dispose();
     }
-    assert.throws(() => writeNormalized(new Float32Array(11), 0, grey, table), { code: 'E_SHAPE' });
   });
 
   it('copies without rounding when no axis changes, and keeps constant images constant', () => {
