@@ -77,6 +77,29 @@ torch::Tensor LayerNormFp32Impl::forward(const torch::Tensor& x) {
   return out.to(type);
 }
 
+namespace {
+
+// softmax(q kᵀ / √d + mask) v over heads [N, H, L, d]; `causal` masks the keys after each query
+// (as many queries as keys), `mask` (if defined) is additive.
+torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                     const torch::Tensor& mask, bool causal) {
+#if TORCH_VERSION_MAJOR >= 2
+  return at::scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
+#else
+  // Plain ops on libtorch 1.x, in the order nn.MultiheadAttention evaluates them.
+  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(q.size(-1))), k.transpose(-2, -1));
+  if (causal) {
+    const auto l = k.size(-2);
+    scores = scores +
+             torch::full({l, l}, -std::numeric_limits<float>::infinity(), scores.options()).triu(1);
+  }
+  if (mask.defined()) scores = scores + mask;
+  return torch::matmul(torch::softmax(scores, -1), v);
+#endif
+}
+
+}  // namespace
+
 void AttentionImpl::reset() {
   // nn.MultiheadAttention's own initialisation: xavier-uniform in_proj, zero biases.
   in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width_, width_}));
@@ -94,23 +117,8 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, bool causal) {
   auto qkv = torch::linear(x, in_proj_weight, in_proj_bias)
                  .view({n, l, 3, heads_, headDim})
                  .permute({2, 0, 3, 1, 4});  // [3, N, H, L, d]
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
-  torch::Tensor out;
-#if TORCH_VERSION_MAJOR >= 2
-  out = at::scaled_dot_product_attention(q, k, v, {}, 0.0, causal);
-#else
-  // Plain ops on libtorch 1.x, in the order nn.MultiheadAttention evaluates them.
-  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(headDim)), k.transpose(-2, -1));
-  if (causal) {
-    auto mask = torch::full({l, l}, -std::numeric_limits<float>::infinity(),
-                            torch::TensorOptions().dtype(scores.scalar_type()).device(x.device()))
-                    .triu(1);
-    scores = scores + mask;
-  }
-  out = torch::matmul(torch::softmax(scores, -1), v);
-#endif
-  out = out.transpose(1, 2).reshape({n, l, width_});
-  return out_proj(out);
+  auto out = attend(qkv[0], qkv[1], qkv[2], torch::Tensor(), causal);
+  return out_proj(out.transpose(1, 2).reshape({n, l, width_}));
 }
 
 torch::Tensor AttentionImpl::forwardQueries(const torch::Tensor& x, const torch::Tensor& queries,
@@ -132,14 +140,7 @@ torch::Tensor AttentionImpl::forwardQueries(const torch::Tensor& x, const torch:
     mask = torch::zeros({n, 1, 1, l}, q.options())
                .masked_fill_(after.view({n, 1, 1, l}), -std::numeric_limits<double>::infinity());
   }
-  torch::Tensor out;
-#if TORCH_VERSION_MAJOR >= 2
-  out = at::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
-#else
-  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(headDim)), k.transpose(-2, -1));
-  if (mask.defined()) scores = scores + mask;
-  out = torch::matmul(torch::softmax(scores, -1), v);
-#endif
+  auto out = attend(q, k, v, mask, /*causal=*/false);
   return out_proj(out.transpose(1, 2).reshape({n, 1, width_}));
 }
 
