@@ -1,5 +1,6 @@
 #include "clip/quick_gelu.h"
 
+#include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
 namespace zscl {
@@ -26,13 +27,10 @@ torch::Tensor inputGradient(const torch::Tensor& grad, const torch::Tensor& x,
   if (!fused) return grad * (s + kAlpha * x * s * (1 - s));
   auto g = grad.contiguous(), xc = x.contiguous(), sc = s.contiguous();
   auto out = torch::empty_like(xc);
-  if (type == torch::kFloat) {
-    backwardKernel(g.data_ptr<float>(), xc.data_ptr<float>(), sc.data_ptr<float>(),
-                   out.data_ptr<float>(), out.numel());
-  } else {
-    backwardKernel(g.data_ptr<double>(), xc.data_ptr<double>(), sc.data_ptr<double>(),
-                   out.data_ptr<double>(), out.numel());
-  }
+  AT_DISPATCH_FLOATING_TYPES(type, "quickGeluBackward", [&] {
+    backwardKernel(g.data_ptr<scalar_t>(), xc.data_ptr<scalar_t>(), sc.data_ptr<scalar_t>(),
+                   out.data_ptr<scalar_t>(), out.numel());
+  });
   return out;
 }
 
