@@ -33,9 +33,13 @@ export class TeacherImageCache {
   /**
    * The teacher features of `images` (row i has key `keys[i]`), in row order: cached rows are
    * gathered, the others encoded with `encode` (which must not build a graph) and remembered
-   * while there is room. Async.
+   * while there is room. Without keys every row is encoded. Async.
    */
-  async features(images: Tensor, keys: readonly ImageKey[], encode: (images: Tensor) => Promise<Tensor>): Promise<Tensor> {
+  async features(images: Tensor, keys: readonly ImageKey[] | undefined, encode: (images: Tensor) => Promise<Tensor>): Promise<Tensor> {
+    if (!keys) {
+      this.encoded += images.shape[0];
+      return encode(images);
+    }
     if (keys.length !== images.shape[0]) throw new ZsclError(`teacher image cache: ${keys.length} keys for ${images.shape[0]} images`, 'E_SHAPE');
     const missing: number[] = [];
     keys.forEach((key, i) => {

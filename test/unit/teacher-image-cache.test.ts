@@ -60,6 +60,9 @@ describe('TeacherImageCache', () => {
     cache.clear();
     await cache.features(batch([0, 1]), [0, 1], teacher.encode);
     assert.deepEqual(teacher.rows, [2, 2, 2, 2]);
+    await cache.features(batch([0, 1]), undefined, teacher.encode); // no keys: encoded, not kept
+    assert.deepEqual(teacher.rows, [2, 2, 2, 2, 2]);
+    assert.equal(cache.encoded, 6);
     await assert.rejects(cache.features(batch([0, 1]), [0], teacher.encode), coded('E_SHAPE', '1 keys for 2 images'));
     assert.throws(() => new TeacherImageCache(-1), coded('E_CONFIG'));
   });

@@ -63,7 +63,6 @@ export class DistillationPlugin implements Plugin {
   private current: Tensor | undefined;
   private currentKeys: readonly (number | string)[] | undefined;
   private readonly imageCache: TeacherImageCache;
-  private encodedUncached = 0;
   private tokens: Tensor | undefined;
   private run: RunContext | undefined;
 
@@ -77,7 +76,7 @@ export class DistillationPlugin implements Plugin {
 
   /** Reference images encoded by the teacher, and served from the teacher-feature cache. */
   get teacherImageStats(): { encoded: number; served: number } {
-    return { encoded: this.imageCache.encoded + this.encodedUncached, served: this.imageCache.served };
+    return { encoded: this.imageCache.encoded, served: this.imageCache.served };
   }
 
   beforeRun(run: RunContext): void {
@@ -130,8 +129,7 @@ export class DistillationPlugin implements Plugin {
     const T = this.options.temperature ?? 2;
     let h = step.studentFeatures(this)!.normalize();
     const encode = async (images: Tensor) => (await noGrad(() => teacher.encodeImageAsync(images))).normalize();
-    if (!this.currentKeys) this.encodedUncached += r.shape[0];
-    let g = this.currentKeys ? await this.imageCache.features(r, this.currentKeys, encode) : await encode(r);
+    let g = await this.imageCache.features(r, this.currentKeys, encode);
     if (step.group) {
       // Every rank computes the full-batch loss; the gather's backward sums h's gradient over
       // ranks, so after gradient averaging each reference image counts once.
