@@ -1,6 +1,6 @@
 // 8-bit pixels -> normalised float32 CHW planes with torchvision's float32 arithmetic (ToTensor:
 // v / 255, then Normalize: (x - mean) / std, each step rounded to float32), through a 256-entry
-// table per channel: the C++ twin of lib/data/normalize.ts.
+// table per channel (test/support/normalize-table.ts is the oracle the tests check it against).
 #pragma once
 
 #include <array>
