@@ -65,13 +65,7 @@ export {
   type SafetensorsInput,
   type LoadTensorsOptions,
 } from './io/safetensors';
-export {
-  accuracyMetrics,
-  classIncrementalMetrics,
-  checkAccuracyMatrix,
-  type AccuracyMetrics,
-  type ClassIncrementalMetrics,
-} from './cl/metrics';
+export { accuracyMetrics, classIncrementalMetrics, checkAccuracyMatrix, type AccuracyMetrics, type ClassIncrementalMetrics } from './cl/metrics';
 export * as report from './report';
 export {
   ClipTokenizer,
@@ -89,14 +83,7 @@ export {
   type TokenTensorOptions,
 } from './clip/tokenizer';
 export { ClipModel, partOf, describeReport, type ClipPart, type FeaturesWithHidden, type LoadReport } from './clip/model';
-export {
-  loadModelConfig,
-  listModelConfigs,
-  parseModelConfig,
-  inferConfig,
-  validateConfig,
-  type ClipConfig,
-} from './clip/config';
+export { loadModelConfig, listModelConfigs, parseModelConfig, inferConfig, validateConfig, type ClipConfig } from './clip/config';
 export { loadClip, saveClip, readCheckpoint, fromHuggingFaceKeys, fromOpenAiKeys, type LoadClipOptions } from './clip/checkpoint';
 export { ZeroShotClassifier, fillTemplate, type PromptTemplate, type TokenizeFn } from './clip/zero-shot';
 export * as data from './data';

@@ -46,20 +46,8 @@ const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf
 console.log(`zscl: building against libtorch at ${torch.torchDir} (${torch.source})`);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 const jobs = String(Math.max(1, require('node:os').availableParallelism()));
-const args = [
-  cmakeJs,
-  'build',
-  '--directory',
-  root,
-  `--CDTorch_DIR=${torch.torchDir}`,
-  `--CDZSCL_VERSION=${version}`,
-  '--parallel',
-  jobs,
-];
+const args = [cmakeJs, 'build', '--directory', root, `--CDTorch_DIR=${torch.torchDir}`, `--CDZSCL_VERSION=${version}`, '--parallel', jobs];
 if (process.env.ZSCL_DEBUG) args.push('--debug');
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 if (result.status !== 0) fail(['cmake-js failed (see the compiler output above).']);
-fs.writeFileSync(
-  path.join(root, 'build', 'libtorch.json'),
-  JSON.stringify({ ...torch, builtAt: new Date().toISOString() }, null, 2) + '\n',
-);
+fs.writeFileSync(path.join(root, 'build', 'libtorch.json'), JSON.stringify({ ...torch, builtAt: new Date().toISOString() }, null, 2) + '\n');

@@ -8,15 +8,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const result = spawnSync(
-  process.execPath,
-  [require.resolve('prebuildify/bin.js', { paths: [root] }), '--napi', '--strip'],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, PREBUILD_NODE_GYP: path.join(__dirname, 'prebuild-shim.js') },
-  },
-);
+const result = spawnSync(process.execPath, [require.resolve('prebuildify/bin.js', { paths: [root] }), '--napi', '--strip'], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, PREBUILD_NODE_GYP: path.join(__dirname, 'prebuild-shim.js') },
+});
 if (result.status !== 0) process.exit(result.status ?? 1);
 
 // prebuildify moves build/Release/zscl.node into prebuilds/: put a copy back, so the checkout's

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     .option('--verify', 'retrain with the recorded settings and compare zero-shot scores (within 2 points)')
     .parse()
     .opts<Options>();
-  const recorded = o.verify ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: Record<string, number>; zeroShot: Record<string, number> }) : undefined;
+  const recorded = o.verify
+    ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: Record<string, number>; zeroShot: Record<string, number> })
+    : undefined;
   const settings = recorded?.settings ?? { steps: Number(o.steps), batch: Number(o.batch), seed: Number(o.seed), lr: Number(o.lr), threads: Number(o.threads) };
   setNumThreads(settings.threads);
   const config = loadModelConfig('demo');
@@ -66,7 +68,10 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(assetDir, { recursive: true });
   saveClip(model, o.out, { 'zscl.demo': 'pretrained on the rendered world by scripts/pretrain-demo-model.ts' });
-  fs.writeFileSync(record, JSON.stringify({ settings, config, zeroShot, seconds, parameters: model.parameterCount, date: new Date().toISOString() }, null, 2) + '\n');
+  fs.writeFileSync(
+    record,
+    JSON.stringify({ settings, config, zeroShot, seconds, parameters: model.parameterCount, date: new Date().toISOString() }, null, 2) + '\n',
+  );
   console.log(`wrote ${o.out} and ${record}`);
 }
 

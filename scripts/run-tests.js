@@ -35,6 +35,7 @@ function bin(pkg, name = pkg) {
 }
 check('typecheck (tsc --noEmit)', node, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 check('lint (eslint)', node, [bin('eslint'), '.']);
+check('format (prettier)', node, [bin('prettier'), '--check', '--log-level', 'warn', '.']);
 if (spawnSync('clang-format', ['--version'], { stdio: 'ignore' }).error) {
   console.log('\n=== C++ format: skipped (clang-format is not installed; apt-get install -y clang-format)');
 } else {

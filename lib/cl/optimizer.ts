@@ -50,7 +50,12 @@ export class Optimizer implements Disposable {
     this.kind = options.kind ?? 'adamw';
     if (params.length === 0) throw new ZsclError('Optimizer: no parameters to optimize', 'E_ARG');
     const { kind: _kind, ...rest } = options;
-    this.handle = op('optimizerCreate', this.kind, params.map((p) => p.handle), rest) as NativeHandle;
+    this.handle = op(
+      'optimizerCreate',
+      this.kind,
+      params.map((p) => p.handle),
+      rest,
+    ) as NativeHandle;
   }
 
   private get nativeHandle(): NativeHandle {

@@ -95,7 +95,8 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   if (main) folder.create();
   let state: RunState = resuming ? folder.readState() : { version: 1, completedTasks: 0, accuracy: [], finished: false };
   if (main && !resuming && spec.config !== undefined) folder.writeJson('config.json', spec.config);
-  const evaluate = (model: ClipModel) => (group ? evaluateAllDataParallel(model, spec.tokenize, spec.evaluation, group) : evaluateAll(model, spec.tokenize, spec.evaluation));
+  const evaluate = (model: ClipModel) =>
+    group ? evaluateAllDataParallel(model, spec.tokenize, spec.evaluation, group) : evaluateAll(model, spec.tokenize, spec.evaluation);
   const names = spec.evaluation.map((e) => e.name);
   let lastRow: TaskAccuracy[] | undefined;
   const initialFile = folder.path('checkpoints', 'initial.safetensors');
@@ -170,7 +171,9 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   if (!main) return result;
   folder.writeState(state);
   folder.writeJson('results.json', {
-    methods: [{ method: spec.method ?? spec.strategy, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: reportMetrics(metrics) }],
+    methods: [
+      { method: spec.method ?? spec.strategy, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: reportMetrics(metrics) },
+    ],
     config: spec.config,
   });
   return result;

@@ -63,7 +63,14 @@ export function startRun(spec: Omit<RunSpec, 'signal'>): RunHandle {
     recent.push(performance.now());
     if (recent.length > 20) recent.shift();
     const seconds = recent.length > 1 ? (recent[recent.length - 1] - recent[0]) / 1000 : 0;
-    latest = { taskIndex: e.taskIndex, task: e.task, it: e.it, iterations: e.iterations, loss: e.loss, stepsPerSecond: seconds > 0 ? (recent.length - 1) / seconds : 0 };
+    latest = {
+      taskIndex: e.taskIndex,
+      task: e.task,
+      it: e.it,
+      iterations: e.iterations,
+      loss: e.loss,
+      stepsPerSecond: seconds > 0 ? (recent.length - 1) / seconds : 0,
+    };
   });
   const done = runExperiment({ ...spec, signal: abort.signal }, events, { betweenSteps: serve }).finally(() => {
     ended = true;

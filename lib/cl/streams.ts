@@ -16,7 +16,7 @@ export class LoaderStream implements BatchStream {
   constructor(readonly loader: DataLoader) {}
 
   async nextBatch(): Promise<Batch> {
-    for (let emptyEpochs = 0; emptyEpochs < 2; ) {
+    for (let emptyEpochs = 0; emptyEpochs < 2;) {
       this.iterator ??= this.loader[Symbol.asyncIterator]();
       const result = await this.iterator.next();
       if (!result.done) {

@@ -23,7 +23,8 @@ export class TeacherImageCache {
   served = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new ZsclError(`teacher image cache: expected a capacity >= 0 but received ${capacity}`, 'E_CONFIG');
+    if (!Number.isSafeInteger(capacity) || capacity < 0)
+      throw new ZsclError(`teacher image cache: expected a capacity >= 0 but received ${capacity}`, 'E_CONFIG');
   }
 
   get size(): number {
@@ -51,13 +52,35 @@ export class TeacherImageCache {
     let fresh: Tensor | undefined;
     if (missing.length > 0) {
       fresh = await encode(missing.length === keys.length ? images : images.indexSelect(0, indexTensor(missing, images)));
-      this.remember(missing.map((i) => keys[i]), fresh);
+      this.remember(
+        missing.map((i) => keys[i]),
+        fresh,
+      );
     }
     return noGrad(() => {
-      if (keys.every((key) => this.rows.has(key))) return this.store!.indexSelect(0, indexTensor(keys.map((key) => this.rows.get(key)!), this.store!));
+      if (keys.every((key) => this.rows.has(key)))
+        return this.store!.indexSelect(
+          0,
+          indexTensor(
+            keys.map((key) => this.rows.get(key)!),
+            this.store!,
+          ),
+        );
       // Out of room: the cached rows, then the fresh ones, put back into row order.
       const cached = keys.map((_, i) => i).filter((i) => !missing.includes(i));
-      const parts = cached.length > 0 ? [this.store!.indexSelect(0, indexTensor(cached.map((i) => this.rows.get(keys[i])!), this.store!)), fresh!] : [fresh!];
+      const parts =
+        cached.length > 0
+          ? [
+              this.store!.indexSelect(
+                0,
+                indexTensor(
+                  cached.map((i) => this.rows.get(keys[i])!),
+                  this.store!,
+                ),
+              ),
+              fresh!,
+            ]
+          : [fresh!];
       const order = [...cached, ...missing];
       const inverse = new Array<number>(order.length);
       order.forEach((row, position) => (inverse[row] = position));

@@ -65,7 +65,8 @@ export interface Embeddings {
  */
 export async function embed(options: EmbedOptions): Promise<Embeddings> {
   const batchSize = options.batchSize ?? 64;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ZsclError(`embed: batchSize must be a positive integer but is ${describeValue(batchSize)}`, 'E_ARG');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ZsclError(`embed: batchSize must be a positive integer but is ${describeValue(batchSize)}`, 'E_ARG');
   const images = options.images ?? [];
   const texts = options.texts ?? [];
   if (options.tensors !== undefined && (images.length || texts.length)) {
@@ -86,7 +87,10 @@ export async function embed(options: EmbedOptions): Promise<Embeddings> {
       const file = loadTensors(options.tensors);
       try {
         if (!file.images && !file.tokens) {
-          throw new ZsclError(`${options.tensors}: expected a tensor named 'images' and/or 'tokens' but found ${Object.keys(file).join(', ') || 'none'}`, 'E_FORMAT');
+          throw new ZsclError(
+            `${options.tensors}: expected a tensor named 'images' and/or 'tokens' but found ${Object.keys(file).join(', ') || 'none'}`,
+            'E_FORMAT',
+          );
         }
         if (file.images) result.image_features = await encodeInBatches(file.images, batchSize, (x) => model.encodeImageAsync(x));
         if (file.tokens) result.text_features = await encodeInBatches(file.tokens, batchSize, (x) => model.encodeTextAsync(x));
@@ -135,7 +139,10 @@ async function openTokenizer(options: EmbedOptions, model: ClipModel): Promise<T
   const { vocabSize, contextLength } = model.config;
   const tokenizer = options.byteLevel ? new ByteLevelTokenizer({ vocabSize, contextLength }) : await ClipTokenizer.load(options.vocab!);
   if (tokenizer.vocabSize > vocabSize) {
-    throw new ZsclError(`embed: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary has ${vocabSize}; use the model's own tokenizer`, 'E_ARG');
+    throw new ZsclError(
+      `embed: the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary has ${vocabSize}; use the model's own tokenizer`,
+      'E_ARG',
+    );
   }
   return tokenizer;
 }
@@ -214,7 +221,11 @@ export async function embedCommand(options: EmbedCommandOptions): Promise<string
     writeSafetensors(options.out, features, metadata);
     const shapes = Object.fromEntries(Object.entries(features).map(([key, t]) => [key, t.shape]));
     if (options.json) return [JSON.stringify({ out: options.out, model: result.modelSource, normalized: Boolean(options.normalize), tensors: shapes })];
-    return [`wrote ${Object.entries(shapes).map(([key, shape]) => `${key} [${shape.join(', ')}]`).join(', ')} to ${options.out}`];
+    return [
+      `wrote ${Object.entries(shapes)
+        .map(([key, shape]) => `${key} [${shape.join(', ')}]`)
+        .join(', ')} to ${options.out}`,
+    ];
   } finally {
     for (const t of Object.values(features)) t.dispose();
   }

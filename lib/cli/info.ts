@@ -22,7 +22,14 @@ export function registerInfo(program: Command): void {
         ['libtorch found via', info.libtorchSource ?? 'prebuild'],
         ['BLAS', `${blas}${info.blas.library ? ` (${info.blas.library})` : ''}`],
         ['threads', String(info.threads)],
-        ['CUDA', info.cudaAvailable ? info.cudaDevices.map((d, i) => `cuda:${i} ${d}`).join(', ') : info.cudaCompiled ? 'built with CUDA, no device' : 'not in this libtorch'],
+        [
+          'CUDA',
+          info.cudaAvailable
+            ? info.cudaDevices.map((d, i) => `cuda:${i} ${d}`).join(', ')
+            : info.cudaCompiled
+              ? 'built with CUDA, no device'
+              : 'not in this libtorch',
+        ],
       ];
       const width = Math.max(...rows.map(([k]) => k.length));
       for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);

@@ -54,7 +54,11 @@ export function registerLaunch(program: Command): void {
     .option('--backend <name>', 'gloo (CPU) or nccl (CUDA)', backendOf)
     .option('--timeout <ms>', 'how long a rank waits for its peers before failing with E_DIST (default 30000)', positiveInt('timeout'))
     .option('--threads <n>', 'libtorch threads per process (default: cores / nproc)', positiveInt('threads'))
-    .option('--grace <ms>', 'after a process fails, how long the others may take to fail by themselves before they are terminated (default 10000)', nonNegativeInt('grace'))
+    .option(
+      '--grace <ms>',
+      'after a process fails, how long the others may take to fail by themselves before they are terminated (default 10000)',
+      nonNegativeInt('grace'),
+    )
     .argument('<command>', 'the program to run (e.g. node)')
     .argument('[args...]', 'its arguments (put -- before the command when they hold options)')
     .action(async (command: string, args: string[], flags: LaunchFlags) => {

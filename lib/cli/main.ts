@@ -13,9 +13,7 @@ import { registerTokenize } from './tokenize';
 import { registerTrain } from './train';
 
 export function buildProgram(): Command {
-  const program = new Command('zscl')
-    .description('Continual fine-tuning of CLIP without losing zero-shot ability (ZSCL)')
-    .showHelpAfterError();
+  const program = new Command('zscl').description('Continual fine-tuning of CLIP without losing zero-shot ability (ZSCL)').showHelpAfterError();
   registerInfo(program);
   registerMetrics(program);
   registerPreprocess(program);

@@ -46,14 +46,17 @@ export function registerPreprocess(program: Command): void {
 export async function runPreprocess(images: string[], options: PreprocessCliOptions): Promise<{ out: string; summary: string }> {
   const integer = (name: string, text: string, min: number) => {
     const value = Number(text);
-    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min) throw new ZsclError(`zscl preprocess: expected --${name} to be an integer >= ${min} but received ${describeValue(text)}`, 'E_ARG');
+    if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min)
+      throw new ZsclError(`zscl preprocess: expected --${name} to be an integer >= ${min} but received ${describeValue(text)}`, 'E_ARG');
     return value;
   };
   const size = integer('size', options.size, 1);
   const seed = integer('seed', options.seed, 0);
   const concurrency = integer('workers', options.workers, 1);
-  if (options.mode !== 'eval' && options.mode !== 'train') throw new ZsclError(`zscl preprocess: expected --mode eval or train but received ${describeValue(options.mode)}`, 'E_ARG');
-  if (!/\.safetensors$/i.test(options.out)) throw new ZsclError(`zscl preprocess: --out should name a .safetensors file but received '${options.out}'`, 'E_ARG');
+  if (options.mode !== 'eval' && options.mode !== 'train')
+    throw new ZsclError(`zscl preprocess: expected --mode eval or train but received ${describeValue(options.mode)}`, 'E_ARG');
+  if (!/\.safetensors$/i.test(options.out))
+    throw new ZsclError(`zscl preprocess: --out should name a .safetensors file but received '${options.out}'`, 'E_ARG');
   const transform = options.mode === 'eval' ? clipEvalTransform({ size }) : clipTrainTransform({ size });
   const batch = await preprocessBatch(images, transform, { seed, concurrency, autoOrient: options.autoOrient });
   try {
@@ -70,5 +73,8 @@ export async function runPreprocess(images: string[], options: PreprocessCliOpti
   } finally {
     batch.dispose();
   }
-  return { out: options.out, summary: `${images.length} image${images.length === 1 ? '' : 's'} as float32 [${images.length}, 3, ${size}, ${size}] (tensor 'images', ${options.mode} transform)` };
+  return {
+    out: options.out,
+    summary: `${images.length} image${images.length === 1 ? '' : 's'} as float32 [${images.length}, 3, ${size}, ${size}] (tensor 'images', ${options.mode} transform)`,
+  };
 }

@@ -54,8 +54,17 @@ export async function trainConfig(config: BenchmarkConfig, dir: string, options:
   if (group && group.backend === 'nccl') built.model.to(`cuda:${group.localRank}`);
   const bar = new ProgressBar(!options.json && options.progress !== false && (!group || group.isMain));
   const events = new EventEmitter();
-  events.on('step', (e: StepEvent) => bar.update({ label: `${config.strategy} task ${e.taskIndex + 1}/${built.spec.tasks.length} ${e.task}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }));
-  events.on('task', (e: { name: string; accuracy: { accuracy: number }[] }) => bar.done(`finished ${e.name}: ${e.accuracy.map((a) => a.accuracy.toFixed(1)).join(' ')}`));
+  events.on('step', (e: StepEvent) =>
+    bar.update({
+      label: `${config.strategy} task ${e.taskIndex + 1}/${built.spec.tasks.length} ${e.task}`,
+      done: e.it + 1,
+      total: e.iterations + 1,
+      loss: e.loss,
+    }),
+  );
+  events.on('task', (e: { name: string; accuracy: { accuracy: number }[] }) =>
+    bar.done(`finished ${e.name}: ${e.accuracy.map((a) => a.accuracy.toFixed(1)).join(' ')}`),
+  );
   try {
     return await runExperiment({ ...built.spec, dir, dataParallel: group }, events);
   } finally {
@@ -151,7 +160,9 @@ export function registerTrain(program: Command): void {
       const model = o.checkpoint ? loadClip(o.checkpoint, { config: config.model.config, allowCodeExecution: o.allowCodeExecution }) : built.model;
       try {
         const row = await evaluateAll(model, built.spec.tokenize, built.spec.evaluation);
-        console.log(JSON.stringify({ accuracy: Object.fromEntries(row.map((r) => [r.name, r.accuracy])), mean: row.reduce((a, r) => a + r.accuracy, 0) / row.length }));
+        console.log(
+          JSON.stringify({ accuracy: Object.fromEntries(row.map((r) => [r.name, r.accuracy])), mean: row.reduce((a, r) => a + r.accuracy, 0) / row.length }),
+        );
       } finally {
         if (model !== built.model) model.dispose();
         built.model.dispose();

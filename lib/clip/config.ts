@@ -186,16 +186,10 @@ export function validateConfig(config: ClipConfig, source = 'config', keyNames: 
     throw new ZsclError(`${source}: visionWidth ${config.visionWidth} is not divisible by visionHeads ${config.visionHeads}`, 'E_CONFIG');
   }
   if (config.transformerWidth % config.transformerHeads !== 0) {
-    throw new ZsclError(
-      `${source}: transformerWidth ${config.transformerWidth} is not divisible by transformerHeads ${config.transformerHeads}`,
-      'E_CONFIG',
-    );
+    throw new ZsclError(`${source}: transformerWidth ${config.transformerWidth} is not divisible by transformerHeads ${config.transformerHeads}`, 'E_CONFIG');
   }
   if (config.imageResolution % config.visionPatchSize !== 0) {
-    throw new ZsclError(
-      `${source}: imageResolution ${config.imageResolution} is not a multiple of visionPatchSize ${config.visionPatchSize}`,
-      'E_CONFIG',
-    );
+    throw new ZsclError(`${source}: imageResolution ${config.imageResolution} is not a multiple of visionPatchSize ${config.visionPatchSize}`, 'E_CONFIG');
   }
   return config;
 }

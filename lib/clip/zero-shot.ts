@@ -47,13 +47,7 @@ export class ZeroShotClassifier implements Disposable {
    * Encodes every class × template with the model (no grad), in batches. Sync.
    * @throws ZsclError E_ARG for empty class names or templates, or a template without `{}`.
    */
-  static build(
-    model: ClipModel,
-    tokenize: TokenizeFn,
-    classNames: string[],
-    templates: PromptTemplate[],
-    options: ZeroShotOptions = {},
-  ): ZeroShotClassifier {
+  static build(model: ClipModel, tokenize: TokenizeFn, classNames: string[], templates: PromptTemplate[], options: ZeroShotOptions = {}): ZeroShotClassifier {
     const prompts = promptsOf(classNames, templates);
     const weights = noGrad(() =>
       tidy(() => {
@@ -170,4 +164,3 @@ function namesFor(classes: number, names: string[] | undefined): string[] {
 function classWeights(features: Tensor, classes: number, templates: number): Tensor {
   return features.normalize().reshape(classes, templates, -1).mean(1).normalize();
 }
-

@@ -29,7 +29,10 @@ const LAYOUT: Record<CifarVariant, { python: string; binary: string; lines: stri
   cifar10: {
     python: 'cifar-10-batches-py',
     binary: 'cifar-10-batches-bin',
-    lines: ['cifar-10-batches-py/{data_batch_1…5,test_batch,batches.meta}   (torchvision CIFAR10 download)', 'or cifar-10-batches-bin/{data_batch_1…5.bin,test_batch.bin,batches.meta.txt}'],
+    lines: [
+      'cifar-10-batches-py/{data_batch_1…5,test_batch,batches.meta}   (torchvision CIFAR10 download)',
+      'or cifar-10-batches-bin/{data_batch_1…5.bin,test_batch.bin,batches.meta.txt}',
+    ],
   },
 };
 
@@ -97,7 +100,8 @@ function cifarPython(dir: string, variant: CifarVariant, split: 'train' | 'test'
   const metaFile = path.join(dir, variant === 'cifar100' ? 'meta' : 'batches.meta');
   const meta = asDict(readPickle(readFileBytes(metaFile), metaFile), metaFile);
   const names = meta.get(variant === 'cifar100' ? 'fine_label_names' : 'label_names');
-  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) throw new ZsclError(`cifarDataset: ${metaFile} has no list of label names`, 'E_FORMAT');
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
+    throw new ZsclError(`cifarDataset: ${metaFile} has no list of label names`, 'E_FORMAT');
   return fromRecords(parts, names as string[]);
 }
 
@@ -109,7 +113,8 @@ function cifarBinary(dir: string, variant: CifarVariant, split: 'train' | 'test'
   for (const file of files) {
     const full = path.join(dir, file);
     const bytes = readFileBytes(full);
-    if (bytes.length % record !== 0) throw new ZsclError(`cifarDataset: ${full} is ${bytes.length} bytes, not a whole number of ${record}-byte records`, 'E_FORMAT');
+    if (bytes.length % record !== 0)
+      throw new ZsclError(`cifarDataset: ${full} is ${bytes.length} bytes, not a whole number of ${record}-byte records`, 'E_FORMAT');
     // CIFAR-100 records: coarse label, fine label, pixels. The fine label is the class.
     const labels = Array.from({ length: bytes.length / record }, (_, i) => bytes[i * record + labelBytes - 1]);
     parts.push({ file: full, bytes, pixelsAt: (i) => i * record + labelBytes, labels });
@@ -143,5 +148,12 @@ function asDict(value: PickleValue, file: string): Map<PickleValue, PickleValue>
 }
 
 function isArray(value: PickleValue | undefined): value is NdArray {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Map) && !(value instanceof Uint8Array) && value.kind === 'ndarray';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Map) &&
+    !(value instanceof Uint8Array) &&
+    value.kind === 'ndarray'
+  );
 }

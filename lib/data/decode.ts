@@ -73,7 +73,8 @@ export function sharpInput(options: DecodeOptions): sharp.SharpOptions {
 /** The pixel limit of `options` (default {@link DEFAULT_MAX_PIXELS}). Sync. @throws ZsclError E_ARG for a non-positive limit. */
 export function maxPixelsOf(options: DecodeOptions): number {
   const limit = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new ZsclError(`decodeImage: expected maxPixels to be a positive integer but received ${describeValue(limit)}`, 'E_ARG');
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new ZsclError(`decodeImage: expected maxPixels to be a positive integer but received ${describeValue(limit)}`, 'E_ARG');
   return limit;
 }
 
@@ -92,7 +93,10 @@ export function rawPixels(image: RawImage, name: string): Pixels {
   const { data, width, height, channels } = image;
   if (!(data instanceof Uint8Array)) throw new ZsclError(`raw image ${name}: expected data to be a Uint8Array but received ${describeValue(data)}`, 'E_ARG');
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
-    throw new ZsclError(`raw image ${name}: expected positive integer width and height but received ${describeValue(width)} × ${describeValue(height)}`, 'E_ARG');
+    throw new ZsclError(
+      `raw image ${name}: expected positive integer width and height but received ${describeValue(width)} × ${describeValue(height)}`,
+      'E_ARG',
+    );
   }
   if (channels !== 1 && channels !== 3) throw new ZsclError(`raw image ${name}: expected 1 or 3 channels but received ${describeValue(channels)}`, 'E_ARG');
   if (data.length !== width * height * channels) {

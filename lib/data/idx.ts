@@ -42,7 +42,10 @@ export function readIdx(path: string): IdxArray {
 /** Parses IDX bytes; `name` is for messages. Sync. @throws ZsclError E_FORMAT as {@link readIdx}. */
 export function parseIdx(bytes: Uint8Array, name = '<buffer>'): IdxArray {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || !TYPES[bytes[2]] || bytes[3] < 1) {
-    throw new ZsclError(`readIdx: ${name} is not an IDX file (magic bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`, 'E_FORMAT');
+    throw new ZsclError(
+      `readIdx: ${name} is not an IDX file (magic bytes ${Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+      'E_FORMAT',
+    );
   }
   const type = TYPES[bytes[2]];
   const rank = bytes[3];
@@ -52,7 +55,10 @@ export function parseIdx(bytes: Uint8Array, name = '<buffer>'): IdxArray {
   const shape = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== headerBytes + count * type.size) {
-    throw new ZsclError(`readIdx: ${name} has shape [${shape.join(', ')}] of ${type.name} (${headerBytes + count * type.size} bytes) but is ${bytes.length} bytes`, 'E_FORMAT');
+    throw new ZsclError(
+      `readIdx: ${name} has shape [${shape.join(', ')}] of ${type.name} (${headerBytes + count * type.size} bytes) but is ${bytes.length} bytes`,
+      'E_FORMAT',
+    );
   }
   const at = headerBytes;
   switch (bytes[2]) {

@@ -34,7 +34,8 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Lis
   const classNames = listSorted(root)
     .filter((entry) => isDirectoryEntry(root, entry))
     .map((entry) => entry.name);
-  if (classNames.length === 0) throw new ZsclError(`imageFolder: ${root} has no class folders. Expected this layout under it:\n${layout.map((l) => `  ${l}`).join('\n')}`, 'E_IO');
+  if (classNames.length === 0)
+    throw new ZsclError(`imageFolder: ${root} has no class folders. Expected this layout under it:\n${layout.map((l) => `  ${l}`).join('\n')}`, 'E_IO');
   const samples: Sample[] = [];
   const empty: string[] = [];
   classNames.forEach((className, label) => {
@@ -43,7 +44,10 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Lis
     for (const file of files) samples.push({ image: file, label, name: file });
   });
   if (empty.length > 0 && !options.allowEmptyClasses) {
-    throw new ZsclError(`imageFolder: no image files (${(options.extensions ?? IMAGE_EXTENSIONS).join(', ')}) in the class folders ${empty.map((c) => `'${c}'`).join(', ')} of ${root}`, 'E_FORMAT');
+    throw new ZsclError(
+      `imageFolder: no image files (${(options.extensions ?? IMAGE_EXTENSIONS).join(', ')}) in the class folders ${empty.map((c) => `'${c}'`).join(', ')} of ${root}`,
+      'E_FORMAT',
+    );
   }
   return new ListDataset(samples, { classNames, templates: options.templates });
 }

@@ -78,7 +78,8 @@ function exifOrientation(b: Uint8Array, tiff: number, end: number): number | und
   const little = b[tiff] === 0x49 && b[tiff + 1] === 0x49;
   if (!little && !(b[tiff] === 0x4d && b[tiff + 1] === 0x4d)) return undefined;
   const u16 = (p: number) => (little ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1]);
-  const u32 = (p: number) => (little ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216 : ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) + b[p] * 16777216);
+  const u32 = (p: number) =>
+    little ? (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16)) + b[p + 3] * 16777216 : ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) + b[p] * 16777216;
   const ifd = tiff + u32(tiff + 4);
   if (ifd + 2 > end) return undefined;
   const count = u16(ifd);

@@ -23,5 +23,13 @@ export { cifarDataset, type CifarVariant } from './cifar';
 export { readPickle, type PickleValue, type NdArray } from './pickle';
 export { readMat, type MatValue } from './mat';
 export { mtilDataset, mtilInfo, MTIL_ORDER_I, MTIL_ORDER_II, type MtilDatasetName, type MtilInfo } from './mtil';
-export { referenceImages, referenceTexts, classPrompts, virtualVocabulary, type ReferenceImages, type ReferenceTextOptions, type VirtualVocabularyOptions } from './reference';
+export {
+  referenceImages,
+  referenceTexts,
+  classPrompts,
+  virtualVocabulary,
+  type ReferenceImages,
+  type ReferenceTextOptions,
+  type VirtualVocabularyOptions,
+} from './reference';
 export { DataLoader, type LoaderOptions, type LoaderState, type Batch, type SkippedSample, type BadSamplePolicy } from './loader';

@@ -130,18 +130,21 @@ export class DataLoader implements AsyncIterable<Batch> {
     }
     const positive = (name: string, value: unknown, fallback: number) => {
       const v = value ?? fallback;
-      if (!Number.isSafeInteger(v) || (v as number) < 1) throw new ZsclError(`DataLoader: expected ${name} to be an integer >= 1 but received ${describeValue(value)}`, 'E_ARG');
+      if (!Number.isSafeInteger(v) || (v as number) < 1)
+        throw new ZsclError(`DataLoader: expected ${name} to be an integer >= 1 but received ${describeValue(value)}`, 'E_ARG');
       return v as number;
     };
     this.batchSize = positive('batchSize', options?.batchSize, NaN);
     this.prefetch = positive('prefetch', options.prefetch, 2);
     this.workers = positive('workers', options.workers, 4);
     this.seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw new ZsclError(`DataLoader: expected seed to be a non-negative integer but received ${describeValue(options.seed)}`, 'E_ARG');
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0)
+      throw new ZsclError(`DataLoader: expected seed to be a non-negative integer but received ${describeValue(options.seed)}`, 'E_ARG');
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
     this.onBadSample = options.onBadSample ?? 'error';
-    if (this.onBadSample !== 'error' && this.onBadSample !== 'skip') throw new ZsclError(`DataLoader: expected onBadSample 'error' or 'skip' but received ${describeValue(options.onBadSample)}`, 'E_ARG');
+    if (this.onBadSample !== 'error' && this.onBadSample !== 'skip')
+      throw new ZsclError(`DataLoader: expected onBadSample 'error' or 'skip' but received ${describeValue(options.onBadSample)}`, 'E_ARG');
     this.transform = options.transform ?? clipEvalTransform();
     this.decode = { autoOrient: options.autoOrient, maxPixels: options.maxPixels };
   }
@@ -189,9 +192,11 @@ export class DataLoader implements AsyncIterable<Batch> {
     }
     const mine = this.state();
     for (const key of ['seed', 'shuffle', 'batchSize', 'dropLast', 'datasetLength'] as const) {
-      if (state[key] !== mine[key]) throw new ZsclError(`DataLoader.restore: the state has ${key} ${String(state[key])} but this loader has ${String(mine[key])}`, 'E_ARG');
+      if (state[key] !== mine[key])
+        throw new ZsclError(`DataLoader.restore: the state has ${key} ${String(state[key])} but this loader has ${String(mine[key])}`, 'E_ARG');
     }
-    if (state.batch > this.batchesPerEpoch) throw new ZsclError(`DataLoader.restore: batch ${state.batch} is past the ${this.batchesPerEpoch} batches of an epoch`, 'E_ARG');
+    if (state.batch > this.batchesPerEpoch)
+      throw new ZsclError(`DataLoader.restore: batch ${state.batch} is past the ${this.batchesPerEpoch} batches of an epoch`, 'E_ARG');
     this.epochIndex = state.epoch;
     this.batchIndex = state.batch;
     if (this.batchIndex === this.batchesPerEpoch && this.batchIndex > 0) {
@@ -228,7 +233,6 @@ export class DataLoader implements AsyncIterable<Batch> {
       },
     });
   }
-
 }
 
 /** What an epoch run needs from its loader beyond the public options. */
@@ -369,7 +373,8 @@ class EpochRun implements AsyncIterator<Batch> {
   /** Records a sample that could not be loaded: skipped, or the batch's error. */
   private failed(job: BatchJob, slot: number, error: unknown): void {
     const bad = error instanceof ZsclError && (error.code === 'E_FORMAT' || error.code === 'E_IO');
-    if (bad && this.loader.onBadSample === 'skip') job.failed[slot] = { index: job.indices[slot], name: job.names[slot], code: error.code, message: error.message };
+    if (bad && this.loader.onBadSample === 'skip')
+      job.failed[slot] = { index: job.indices[slot], name: job.names[slot], code: error.code, message: error.message };
     else if (job.error === undefined) job.error = error;
   }
 
@@ -387,7 +392,10 @@ class EpochRun implements AsyncIterator<Batch> {
     } else {
       currentScope()?.track(images);
     }
-    const labels = tensor(Int32Array.from(kept, (i) => job.labels[i]), { shape: [kept.length], dtype: 'int64' });
+    const labels = tensor(
+      Int32Array.from(kept, (i) => job.labels[i]),
+      { shape: [kept.length], dtype: 'int64' },
+    );
     return { images, labels, indices: kept.map((i) => job.indices[i]), names: kept.map((i) => job.names[i]), skipped, epoch: this.epoch, batch: job.batch };
   }
 }

@@ -49,7 +49,8 @@ export function manifestDataset(file: string, options: ManifestOptions = {}): Li
     let label: number;
     if (typeof entry.label === 'string') {
       const found = index.get(entry.label);
-      if (found === undefined) throw new ZsclError(`manifestDataset: ${file} line ${entry.line}: label '${entry.label}' is not one of the class names`, 'E_FORMAT');
+      if (found === undefined)
+        throw new ZsclError(`manifestDataset: ${file} line ${entry.line}: label '${entry.label}' is not one of the class names`, 'E_FORMAT');
       label = found;
     } else label = entry.label;
     const image = path.resolve(root, entry.path);
@@ -76,7 +77,11 @@ function readTable(text: string, file: string, pathKey: string, labelKey: string
   return rows.slice(1).map((row, i) => {
     const line = i + 2;
     const raw = (row[labelAt] ?? '').trim();
-    return { path: checkPath(row[pathAt], file, line), label: /^-?\d+$/.test(raw) ? checkLabel(Number(raw), file, line) : raw === '' ? missing(file, line, labelKey) : raw, line };
+    return {
+      path: checkPath(row[pathAt], file, line),
+      label: /^-?\d+$/.test(raw) ? checkLabel(Number(raw), file, line) : raw === '' ? missing(file, line, labelKey) : raw,
+      line,
+    };
   });
 }
 
@@ -91,7 +96,8 @@ function readJsonLines(text: string, file: string, pathKey: string, labelKey: st
     } catch (error) {
       throw new ZsclError(`manifestDataset: ${file} line ${line} is not JSON (${(error as Error).message})`, 'E_FORMAT');
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ZsclError(`manifestDataset: ${file} line ${line}: expected an object but received ${describeValue(value)}`, 'E_FORMAT');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ZsclError(`manifestDataset: ${file} line ${line}: expected an object but received ${describeValue(value)}`, 'E_FORMAT');
     const record = value as Record<string, unknown>;
     const label = record[labelKey];
     if (typeof label !== 'number' && typeof label !== 'string') missing(file, line, labelKey);
@@ -106,7 +112,8 @@ function checkPath(value: unknown, file: string, line: number): string {
 }
 
 function checkLabel(value: number, file: string, line: number): number {
-  if (!Number.isSafeInteger(value) || value < -1) throw new ZsclError(`manifestDataset: ${file} line ${line}: label ${value} is not a class index (an integer >= 0, or -1 for unlabeled)`, 'E_FORMAT');
+  if (!Number.isSafeInteger(value) || value < -1)
+    throw new ZsclError(`manifestDataset: ${file} line ${line}: label ${value} is not a class index (an integer >= 0, or -1 for unlabeled)`, 'E_FORMAT');
   return value;
 }
 

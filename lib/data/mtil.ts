@@ -18,13 +18,38 @@ import { matNumbers, matString, readMat } from './mat';
 import { idxDataset } from './mnist';
 
 /** The MTIL task names. */
-export type MtilDatasetName = 'Aircraft' | 'Caltech101' | 'CIFAR100' | 'DTD' | 'EuroSAT' | 'Flowers' | 'Food' | 'MNIST' | 'OxfordPet' | 'StanfordCars' | 'SUN397';
+export type MtilDatasetName =
+  'Aircraft' | 'Caltech101' | 'CIFAR100' | 'DTD' | 'EuroSAT' | 'Flowers' | 'Food' | 'MNIST' | 'OxfordPet' | 'StanfordCars' | 'SUN397';
 
 /** MTIL order I (alphabetical; the reference's ZSCL.sh and the paper's Table 3). */
-export const MTIL_ORDER_I: readonly MtilDatasetName[] = ['Aircraft', 'Caltech101', 'CIFAR100', 'DTD', 'EuroSAT', 'Flowers', 'Food', 'MNIST', 'OxfordPet', 'StanfordCars', 'SUN397'];
+export const MTIL_ORDER_I: readonly MtilDatasetName[] = [
+  'Aircraft',
+  'Caltech101',
+  'CIFAR100',
+  'DTD',
+  'EuroSAT',
+  'Flowers',
+  'Food',
+  'MNIST',
+  'OxfordPet',
+  'StanfordCars',
+  'SUN397',
+];
 
 /** MTIL order II (the paper's Table 10). */
-export const MTIL_ORDER_II: readonly MtilDatasetName[] = ['StanfordCars', 'Food', 'MNIST', 'OxfordPet', 'Flowers', 'SUN397', 'Aircraft', 'Caltech101', 'DTD', 'EuroSAT', 'CIFAR100'];
+export const MTIL_ORDER_II: readonly MtilDatasetName[] = [
+  'StanfordCars',
+  'Food',
+  'MNIST',
+  'OxfordPet',
+  'Flowers',
+  'SUN397',
+  'Aircraft',
+  'Caltech101',
+  'DTD',
+  'EuroSAT',
+  'CIFAR100',
+];
 
 /** What configs/datasets/<name>.json holds. */
 export interface MtilInfo {
@@ -45,7 +70,8 @@ export const datasetConfigDir = path.join(packageRoot, 'configs', 'datasets');
  * @throws ZsclError E_ARG for an unknown name, E_CONFIG for an unreadable config.
  */
 export function mtilInfo(name: MtilDatasetName): MtilInfo {
-  if (!MTIL_ORDER_I.includes(name)) throw new ZsclError(`mtilInfo: unknown dataset ${describeValue(name)}; expected one of ${MTIL_ORDER_I.join(', ')}`, 'E_ARG');
+  if (!MTIL_ORDER_I.includes(name))
+    throw new ZsclError(`mtilInfo: unknown dataset ${describeValue(name)}; expected one of ${MTIL_ORDER_I.join(', ')}`, 'E_ARG');
   const file = path.join(datasetConfigDir, `${name}.json`);
   try {
     const info = JSON.parse(fs.readFileSync(file, 'utf8')) as MtilInfo;
@@ -105,7 +131,11 @@ function readLines(file: string): string[] {
 const READERS: Record<MtilDatasetName, Reader> = {
   Aircraft(root, split) {
     const base = path.join(root, 'fgvc-aircraft-2013b', 'data');
-    const layout = ['fgvc-aircraft-2013b/data/variants.txt', `fgvc-aircraft-2013b/data/images_variant_${split}.txt`, 'fgvc-aircraft-2013b/data/images/<id>.jpg'];
+    const layout = [
+      'fgvc-aircraft-2013b/data/variants.txt',
+      `fgvc-aircraft-2013b/data/images_variant_${split}.txt`,
+      'fgvc-aircraft-2013b/data/images/<id>.jpg',
+    ];
     requirePath('mtilDataset(Aircraft)', path.join(base, 'variants.txt'), root, layout, 'file');
     requirePath('mtilDataset(Aircraft)', path.join(base, `images_variant_${split}.txt`), root, layout, 'file');
     const classes = readLines(path.join(base, 'variants.txt')).map((l) => l.trim());
@@ -114,7 +144,8 @@ const READERS: Record<MtilDatasetName, Reader> = {
       const trimmed = line.trim();
       const space = trimmed.indexOf(' ');
       const label = index.get(trimmed.slice(space + 1));
-      if (space < 0 || label === undefined) throw new ZsclError(`mtilDataset(Aircraft): line ${i + 1} of images_variant_${split}.txt names an unknown variant: '${trimmed}'`, 'E_FORMAT');
+      if (space < 0 || label === undefined)
+        throw new ZsclError(`mtilDataset(Aircraft): line ${i + 1} of images_variant_${split}.txt names an unknown variant: '${trimmed}'`, 'E_FORMAT');
       return image(path.join(base, 'images', `${trimmed.slice(0, space)}.jpg`), label);
     });
     return { samples, classNames: spaces(classes) };
@@ -122,7 +153,10 @@ const READERS: Record<MtilDatasetName, Reader> = {
 
   Caltech101(root, _split, info) {
     const base = path.join(root, 'caltech101', '101_ObjectCategories');
-    requirePath('mtilDataset(Caltech101)', base, root, ['caltech101/101_ObjectCategories/<category>/image_0001.jpg …', '(torchvision Caltech101 download; BACKGROUND_Google is ignored)']);
+    requirePath('mtilDataset(Caltech101)', base, root, [
+      'caltech101/101_ObjectCategories/<category>/image_0001.jpg …',
+      '(torchvision Caltech101 download; BACKGROUND_Google is ignored)',
+    ]);
     const categories = listSorted(base)
       .map((e) => e.name)
       .filter((n) => n !== 'BACKGROUND_Google');
@@ -169,7 +203,8 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const setFile = path.join(base, 'setid.mat');
     const ids = matNumbers(readMat(setFile), split === 'train' ? 'trnid' : 'tstid', setFile);
     const samples = ids.map((id) => {
-      if (!Number.isInteger(id) || id < 1 || id > labels.length) throw new ZsclError(`mtilDataset(Flowers): image id ${id} in setid.mat has no label`, 'E_FORMAT');
+      if (!Number.isInteger(id) || id < 1 || id > labels.length)
+        throw new ZsclError(`mtilDataset(Flowers): image id ${id} in setid.mat has no label`, 'E_FORMAT');
       return image(path.join(base, 'jpg', `image_${String(id).padStart(5, '0')}.jpg`), labels[id - 1] - 1);
     });
     return { samples, classNames: info.classNames ?? [] };
@@ -189,7 +224,8 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const classes = Object.keys(meta).sort(comparePython);
     const index = new Map(classes.map((c, i) => [c, i]));
     const samples: Sample[] = [];
-    for (const [cls, files] of Object.entries(meta)) for (const rel of files) samples.push(image(path.join(base, 'images', ...`${rel}.jpg`.split('/')), index.get(cls)!));
+    for (const [cls, files] of Object.entries(meta))
+      for (const rel of files) samples.push(image(path.join(base, 'images', ...`${rel}.jpg`.split('/')), index.get(cls)!));
     return { samples, classNames: spaces(classes) };
   },
 
@@ -220,14 +256,21 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const base = path.join(root, 'stanford_cars');
     const annotations = split === 'train' ? path.join(base, 'devkit', 'cars_train_annos.mat') : path.join(base, 'cars_test_annos_withlabels.mat');
     const images = path.join(base, split === 'train' ? 'cars_train' : 'cars_test');
-    const layout = ['stanford_cars/devkit/cars_meta.mat', 'stanford_cars/devkit/cars_train_annos.mat', 'stanford_cars/cars_train/<fname>.jpg', 'stanford_cars/cars_test_annos_withlabels.mat', 'stanford_cars/cars_test/<fname>.jpg'];
+    const layout = [
+      'stanford_cars/devkit/cars_meta.mat',
+      'stanford_cars/devkit/cars_train_annos.mat',
+      'stanford_cars/cars_train/<fname>.jpg',
+      'stanford_cars/cars_test_annos_withlabels.mat',
+      'stanford_cars/cars_test/<fname>.jpg',
+    ];
     requirePath('mtilDataset(StanfordCars)', annotations, root, layout, 'file');
     requirePath('mtilDataset(StanfordCars)', path.join(base, 'devkit', 'cars_meta.mat'), root, layout, 'file');
     const annos = readMat(annotations).get('annotations');
     if (!annos || annos.kind !== 'struct') throw new ZsclError(`mtilDataset(StanfordCars): ${annotations} has no 'annotations' struct array`, 'E_FORMAT');
     const samples = annos.items.map((item) => {
       const cls = item.class;
-      if (!cls || cls.kind !== 'numeric' || cls.data.length !== 1) throw new ZsclError(`mtilDataset(StanfordCars): an annotation in ${annotations} has no class`, 'E_FORMAT');
+      if (!cls || cls.kind !== 'numeric' || cls.data.length !== 1)
+        throw new ZsclError(`mtilDataset(StanfordCars): an annotation in ${annotations} has no class`, 'E_FORMAT');
       return image(path.join(images, matString(item.fname)), cls.data[0] - 1);
     });
     const meta = readMat(path.join(base, 'devkit', 'cars_meta.mat')).get('class_names');

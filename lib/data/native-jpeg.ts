@@ -56,7 +56,13 @@ export interface JpegSlotOptions {
  * @throws (rejects) ZsclError E_FORMAT naming the image when it is corrupt, truncated or larger
  *   than maxPixels; E_IO naming the path when it cannot be read.
  */
-export async function jpegIntoSlot(slot: Slot, source: string | Uint8Array, plan: ResizePlan | number, transform: ImageTransform, options: JpegSlotOptions): Promise<boolean> {
+export async function jpegIntoSlot(
+  slot: Slot,
+  source: string | Uint8Array,
+  plan: ResizePlan | number,
+  transform: ImageTransform,
+  options: JpegSlotOptions,
+): Promise<boolean> {
   const [outcome] = await jpegRunIntoSlots([{ slot, source, plan, name: options.name }], transform, options);
   if (outcome instanceof ZsclError) throw outcome;
   return outcome;
@@ -77,7 +83,11 @@ export interface JpegRunItem {
  * per item: true (written), false (not for this path, nothing written) or the ZsclError of that
  * image (E_FORMAT / E_IO naming it).
  */
-export async function jpegRunIntoSlots(items: readonly JpegRunItem[], transform: ImageTransform, options: Omit<JpegSlotOptions, 'name'>): Promise<(boolean | ZsclError)[]> {
+export async function jpegRunIntoSlots(
+  items: readonly JpegRunItem[],
+  transform: ImageTransform,
+  options: Omit<JpegSlotOptions, 'name'>,
+): Promise<(boolean | ZsclError)[]> {
   const args: unknown[] = [normArg(transform), options.maxPixels, options.autoOrient];
   for (const item of items) args.push(item.slot, item.source, typeof item.plan === 'number' ? item.plan : planArray(item.plan), item.name);
   const outcomes = (await native().opAsync('imagesPreprocessInto', ...args)) as unknown as (boolean | [string, string])[];

@@ -17,7 +17,13 @@ export interface NdArray {
 /** A value read from a pickle: dicts become Maps (keys keep their Python type). */
 export type PickleValue = null | boolean | number | bigint | string | Uint8Array | NdArray | PickleValue[] | Map<PickleValue, PickleValue>;
 
-const ALLOWED_GLOBALS = new Set(['numpy.core.multiarray._reconstruct', 'numpy._core.multiarray._reconstruct', 'numpy.ndarray', 'numpy.dtype', '_codecs.encode']);
+const ALLOWED_GLOBALS = new Set([
+  'numpy.core.multiarray._reconstruct',
+  'numpy._core.multiarray._reconstruct',
+  'numpy.ndarray',
+  'numpy.dtype',
+  '_codecs.encode',
+]);
 
 class Global {
   constructor(readonly name: string) {}
@@ -315,8 +321,10 @@ function text(item: Item): string {
 /** Converts a stack item to a public value: Python 2 strings become strings (tuples too, deeply). */
 function plain(item: Item): PickleValue {
   if (item instanceof Latin1) return item.text();
-  if (item instanceof Global || item instanceof Mark || item instanceof Dtype) throw new ZsclError(`readPickle: unexpected ${item.constructor.name} in the data`, 'E_FORMAT');
-  if (typeof item === 'object' && item !== null && 'kind' in item && item.kind === 'partial-ndarray') throw new ZsclError('readPickle: a numpy array without its data', 'E_FORMAT');
+  if (item instanceof Global || item instanceof Mark || item instanceof Dtype)
+    throw new ZsclError(`readPickle: unexpected ${item.constructor.name} in the data`, 'E_FORMAT');
+  if (typeof item === 'object' && item !== null && 'kind' in item && item.kind === 'partial-ndarray')
+    throw new ZsclError('readPickle: a numpy array without its data', 'E_FORMAT');
   if (Array.isArray(item)) return (item as Item[]).map(plain);
   return item as PickleValue;
 }
@@ -371,7 +379,8 @@ function build(target: Item, state: Item, fail: (why: string) => never): void {
   if (fortran) fail('Fortran-ordered numpy arrays are not supported');
   const spec = DTYPES[dtype.code];
   if (!spec) fail(`numpy dtype '${dtype.code}' is not supported`);
-  const bytes = raw instanceof Uint8Array ? raw : raw instanceof Latin1 ? raw.bytes : typeof raw === 'string' ? latin1Bytes(raw) : fail('numpy array data is not bytes');
+  const bytes =
+    raw instanceof Uint8Array ? raw : raw instanceof Latin1 ? raw.bytes : typeof raw === 'string' ? latin1Bytes(raw) : fail('numpy array data is not bytes');
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== count * spec.size) fail(`numpy array of shape [${shape.join(', ')}] needs ${count * spec.size} bytes but has ${bytes.length}`);
   const bigEndian = dtype.order === '>';

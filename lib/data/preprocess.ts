@@ -38,7 +38,14 @@ export function planFor(transform: ImageTransform, key: CropKey | undefined): Pl
  * Async. The caller must not read `batch` before the returned promise settles.
  * @throws (rejects) as {@link transformPixels}.
  */
-export async function preprocessIntoBatch(batch: Tensor, index: number, source: ImageSource, transform: ImageTransform, key: CropKey | undefined, options: DecodeOptions = {}): Promise<void> {
+export async function preprocessIntoBatch(
+  batch: Tensor,
+  index: number,
+  source: ImageSource,
+  transform: ImageTransform,
+  key: CropKey | undefined,
+  options: DecodeOptions = {},
+): Promise<void> {
   const [outcome] = await preprocessRunIntoBatch(batch, [{ index, source, key, name: sourceName(source, options) }], transform, options);
   if (outcome !== undefined) throw outcome;
 }
@@ -60,7 +67,12 @@ export interface RunItem {
  * outcome per item: undefined when written, else its error (ZsclError E_FORMAT / E_IO naming the
  * image for bad files). The caller must not read `batch` before the promise settles.
  */
-export async function preprocessRunIntoBatch(batch: Tensor, items: readonly RunItem[], transform: ImageTransform, options: DecodeOptions = {}): Promise<unknown[]> {
+export async function preprocessRunIntoBatch(
+  batch: Tensor,
+  items: readonly RunItem[],
+  transform: ImageTransform,
+  options: DecodeOptions = {},
+): Promise<unknown[]> {
   const outcomes: unknown[] = new Array(items.length).fill(undefined);
   const slots = items.map((item) => openSlot(batch.handle, item.index));
   try {
@@ -71,8 +83,14 @@ export async function preprocessRunIntoBatch(batch: Tensor, items: readonly RunI
     const native: { k: number; input: ImageSource; item: JpegRunItem }[] = [];
     for (const [k, item] of items.entries()) {
       try {
-        const prepared = nativeJpegAvailable() && !isRawImage(item.source) ? await prepareNativeJpeg(item.source, transform, item.key, item.name, autoOrient) : undefined;
-        if (prepared?.plan !== undefined) native.push({ k, input: prepared.input, item: { slot: slots[k], source: prepared.input as string | Uint8Array, plan: prepared.plan, name: item.name } });
+        const prepared =
+          nativeJpegAvailable() && !isRawImage(item.source) ? await prepareNativeJpeg(item.source, transform, item.key, item.name, autoOrient) : undefined;
+        if (prepared?.plan !== undefined)
+          native.push({
+            k,
+            input: prepared.input,
+            item: { slot: slots[k], source: prepared.input as string | Uint8Array, plan: prepared.plan, name: item.name },
+          });
         else general.push({ k, input: prepared?.input ?? item.source });
       } catch (error) {
         outcomes[k] = error;
@@ -110,7 +128,13 @@ export async function preprocessRunIntoBatch(batch: Tensor, items: readonly RunI
  * bytes when they had to be read). Evaluation plans of paths need no read here: the worker reads
  * the file and computes the plan from its header.
  */
-async function prepareNativeJpeg(source: string | Uint8Array, transform: ImageTransform, key: CropKey | undefined, name: string, autoOrient: boolean): Promise<{ input: ImageSource; plan?: ResizePlan | number }> {
+async function prepareNativeJpeg(
+  source: string | Uint8Array,
+  transform: ImageTransform,
+  key: CropKey | undefined,
+  name: string,
+  autoOrient: boolean,
+): Promise<{ input: ImageSource; plan?: ResizePlan | number }> {
   const path = typeof source === 'string';
   if (path && !JPEG_NAME.test(source)) return { input: source };
   if (path && transform.kind === 'eval') return { input: source, plan: transform.size };
@@ -136,7 +160,8 @@ export interface PreprocessOptions extends DecodeOptions {
 export async function preprocessBatch(sources: readonly ImageSource[], transform: ImageTransform, options: PreprocessOptions = {}): Promise<Tensor> {
   if (!Array.isArray(sources)) throw new ZsclError(`preprocessBatch: expected an array of images but received ${describeValue(sources)}`, 'E_ARG');
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new ZsclError(`preprocessBatch: expected concurrency >= 1 but received ${describeValue(concurrency)}`, 'E_ARG');
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+    throw new ZsclError(`preprocessBatch: expected concurrency >= 1 but received ${describeValue(concurrency)}`, 'E_ARG');
   if (transform.kind === 'train' && options.seed === undefined) throw new ZsclError('preprocessBatch: a train transform needs options.seed', 'E_ARG');
   const size = transform.size;
   maxPixelsOf(options); // a bad limit is an argument error before any image is read

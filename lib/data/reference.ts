@@ -74,7 +74,8 @@ export function referenceTexts(file: string, options: ReferenceTextOptions = {})
  */
 export function classPrompts(classNames: readonly string[], templates: readonly string[]): string[] {
   const strings = (name: string, v: readonly string[]) => {
-    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string')) throw new ZsclError(`classPrompts: expected ${name} to be a non-empty array of strings but received ${describeValue(v)}`, 'E_ARG');
+    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => typeof s === 'string'))
+      throw new ZsclError(`classPrompts: expected ${name} to be a non-empty array of strings but received ${describeValue(v)}`, 'E_ARG');
   };
   strings('classNames', classNames);
   strings('templates', templates);
@@ -116,7 +117,8 @@ export function virtualVocabulary(seed: number, options: VirtualVocabularyOption
     ['vocabSize', vocabSize, 1],
     ['contextLength', contextLength, 2],
   ] as const) {
-    if (!Number.isSafeInteger(v) || v < min) throw new ZsclError(`virtualVocabulary: expected ${name} to be an integer >= ${min} but received ${describeValue(v)}`, 'E_ARG');
+    if (!Number.isSafeInteger(v) || v < min)
+      throw new ZsclError(`virtualVocabulary: expected ${name} to be an integer >= ${min} but received ${describeValue(v)}`, 'E_ARG');
   }
   if (length + 2 > contextLength) throw new ZsclError(`virtualVocabulary: ${length} tokens + SOT + EOT do not fit a context of ${contextLength}`, 'E_ARG');
   const random = new SeededRandom(seed, 'virtual-vocabulary');

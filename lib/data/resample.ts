@@ -58,7 +58,12 @@ export function resampleBicubic(source: Pixels, sourceBox: Box, width: number, h
     temp = copyRegion(source, sourceBox.left + outputBox.left, sourceBox.top + firstRow, outputBox.width, rows);
   }
   if (!needVertical) {
-    return { data: temp.subarray((outputBox.top - firstRow) * rowStride, (outputBox.top - firstRow + outputBox.height) * rowStride), width: outputBox.width, height: outputBox.height, channels: c };
+    return {
+      data: temp.subarray((outputBox.top - firstRow) * rowStride, (outputBox.top - firstRow + outputBox.height) * rowStride),
+      width: outputBox.width,
+      height: outputBox.height,
+      channels: c,
+    };
   }
   const out = new Uint8Array(outputBox.height * rowStride);
   // Row by row: accumulate whole source rows times one weight (long, simple loops V8 runs fast).

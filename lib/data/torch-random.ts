@@ -13,7 +13,8 @@ export class MersenneTwister {
   private index = 624;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new ZsclError(`MersenneTwister: expected a non-negative integer seed but received ${describeValue(seed)}`, 'E_ARG');
+    if (!Number.isSafeInteger(seed) || seed < 0)
+      throw new ZsclError(`MersenneTwister: expected a non-negative integer seed but received ${describeValue(seed)}`, 'E_ARG');
     // torch keeps the low 32 bits of the seed.
     this.state[0] = seed % 4294967296;
     for (let i = 1; i < 624; i++) {
@@ -48,7 +49,8 @@ export class MersenneTwister {
  * @throws ZsclError E_ARG for a negative or non-integer n or seed, or n ≥ 2^32.
  */
 export function torchRandperm(n: number, seed: number): number[] {
-  if (!Number.isSafeInteger(n) || n < 0 || n >= 4294967296) throw new ZsclError(`torchRandperm: expected 0 <= n < 2^32 but received ${describeValue(n)}`, 'E_ARG');
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 4294967296)
+    throw new ZsclError(`torchRandperm: expected 0 <= n < 2^32 but received ${describeValue(n)}`, 'E_ARG');
   const generator = new MersenneTwister(seed);
   const perm = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {

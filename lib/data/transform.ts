@@ -60,7 +60,10 @@ export function clipTrainTransform(options: TransformOptions & { scale?: readonl
   const ratio = options.ratio ?? [3 / 4, 4 / 3];
   const range = (name: string, r: readonly [number, number], max: number) => {
     if (!Array.isArray(r) || r.length !== 2 || !(r[0] > 0) || !(r[1] >= r[0]) || !(r[1] <= max)) {
-      throw new ZsclError(`clipTrainTransform: expected ${name} as [low, high] with 0 < low <= high${Number.isFinite(max) ? ` <= ${max}` : ''} but received ${JSON.stringify(r)}`, 'E_ARG');
+      throw new ZsclError(
+        `clipTrainTransform: expected ${name} as [low, high] with 0 < low <= high${Number.isFinite(max) ? ` <= ${max}` : ''} but received ${JSON.stringify(r)}`,
+        'E_ARG',
+      );
     }
   };
   range('scale', scale, 1);
@@ -70,7 +73,8 @@ export function clipTrainTransform(options: TransformOptions & { scale?: readonl
 
 function base(caller: string, options: TransformOptions): TransformBase {
   const size = options.size ?? 224;
-  if (!Number.isSafeInteger(size) || size < 1 || size > 8192) throw new ZsclError(`${caller}: expected size to be an integer in 1…8192 but received ${describeValue(size)}`, 'E_ARG');
+  if (!Number.isSafeInteger(size) || size < 1 || size > 8192)
+    throw new ZsclError(`${caller}: expected size to be an integer in 1…8192 but received ${describeValue(size)}`, 'E_ARG');
   const triple = (name: string, v: readonly number[] | undefined, fallback: readonly [number, number, number], positive: boolean) => {
     const value = v ?? fallback;
     if (!Array.isArray(value) || value.length !== 3 || !value.every((x) => Number.isFinite(x) && (!positive || x > 0))) {

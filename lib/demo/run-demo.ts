@@ -89,7 +89,9 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
   try {
     for (const method of methods) {
       const model = await base.cloneAsync();
-      const training = tasks.map((t): TrainingTask => trainingTask(t, promptTokens.get(t.name)!, `${seed}:${method.name}`, batchSize, iterations, options.lr ?? DEMO_DEFAULTS.lr));
+      const training = tasks.map((t): TrainingTask =>
+        trainingTask(t, promptTokens.get(t.name)!, `${seed}:${method.name}`, batchSize, iterations, options.lr ?? DEMO_DEFAULTS.lr),
+      );
       const strategyOptions: StrategyOptions = { averageEvery: 10, l2: 1, imageWeight: 1, textWeight: 1 };
       try {
         const result = await runExperiment(
@@ -111,7 +113,16 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
             evaluateInitial: method.strategy === 'zero-shot',
             trainer: { labelSmoothing: 0.2 },
             method: method.name,
-            config: { method: method.name, strategy: method.strategy, seed, iterations, batchSize, lr: options.lr ?? DEMO_DEFAULTS.lr, strategyOptions, tasks: tasks.map((t) => t.name) },
+            config: {
+              method: method.name,
+              strategy: method.strategy,
+              seed,
+              iterations,
+              batchSize,
+              lr: options.lr ?? DEMO_DEFAULTS.lr,
+              strategyOptions,
+              tasks: tasks.map((t) => t.name),
+            },
           },
           stepForwarder(method.name, options.onStep),
         );

@@ -63,7 +63,12 @@ async function datasetDemoTask(
   templates: readonly string[],
   options: DemoSequenceOptions,
 ): Promise<DemoTask> {
-  const kept = options.trainCount ? new SubsetDataset(train, Array.from({ length: Math.min(options.trainCount, train.length) }, (_, i) => i)) : train;
+  const kept = options.trainCount
+    ? new SubsetDataset(
+        train,
+        Array.from({ length: Math.min(options.trainCount, train.length) }, (_, i) => i),
+      )
+    : train;
   const evaluation = await CachedEvaluationSet.fromDataset(name, test, templates, options.size, options.evalCount);
   const named: EvaluationSet = { name, classNames, templates, batches: () => evaluation.batches() };
   const seedOf = (seed: string): number => [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);

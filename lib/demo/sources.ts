@@ -75,7 +75,10 @@ export class CachedEvaluationSet implements EvaluationSet {
   /** The first `count` samples of `dataset` (or all) under the val transform. Async. */
   static async fromDataset(name: string, dataset: Dataset, templates: readonly string[], size: number, count?: number): Promise<CachedEvaluationSet> {
     const n = Math.min(count ?? dataset.length, dataset.length);
-    const subset = new SubsetDataset(dataset, Array.from({ length: n }, (_, i) => i));
+    const subset = new SubsetDataset(
+      dataset,
+      Array.from({ length: n }, (_, i) => i),
+    );
     const loader = new DataLoader(subset, { batchSize: 256, transform: clipEvalTransform({ size }) });
     const images = new Float32Array(n * 3 * size * size);
     const labels = new Int32Array(n);

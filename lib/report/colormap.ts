@@ -7,8 +7,23 @@
 // Entries 0, 16, 32, ..., 255 of matplotlib's 256-entry `_viridis_data`; linear interpolation
 // between them stays within 6/255 of the full table.
 const VIRIDIS_STOPS = [
-  '#440154', '#48186a', '#472d7b', '#424086', '#3b528b', '#33638d', '#2c728e', '#26828e', '#21918c',
-  '#1f9f88', '#27ad81', '#3dbc74', '#5cc863', '#81d34d', '#aadc32', '#d5e21a', '#fde725',
+  '#440154',
+  '#48186a',
+  '#472d7b',
+  '#424086',
+  '#3b528b',
+  '#33638d',
+  '#2c728e',
+  '#26828e',
+  '#21918c',
+  '#1f9f88',
+  '#27ad81',
+  '#3dbc74',
+  '#5cc863',
+  '#81d34d',
+  '#aadc32',
+  '#d5e21a',
+  '#fde725',
 ];
 
 /** An sRGB colour with channels 0..255. */

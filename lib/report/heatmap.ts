@@ -132,7 +132,9 @@ export function heatmapChart(matrix: AccuracyMatrix, options: HeatmapOptions = {
     .reverse()
     .join('');
   parts.push(`<defs><linearGradient id="viridis" x1="0" y1="0" x2="0" y2="1">${stops}</linearGradient></defs>`);
-  parts.push(`<rect x="${px(barX)}" y="${px(barTop)}" width="${BAR_WIDTH}" height="${px(barHeight)}" fill="url(#viridis)" stroke="#444444" stroke-width="0.5"/>`);
+  parts.push(
+    `<rect x="${px(barX)}" y="${px(barTop)}" width="${BAR_WIDTH}" height="${px(barHeight)}" fill="url(#viridis)" stroke="#444444" stroke-width="0.5"/>`,
+  );
   for (let v = 0; v <= 100; v += 20) {
     const y = barTop + barHeight * (1 - v / 100);
     parts.push(`<line x1="${px(barX + BAR_WIDTH)}" y1="${px(y)}" x2="${px(barX + BAR_WIDTH + 4)}" y2="${px(y)}" stroke="#444444"/>`);

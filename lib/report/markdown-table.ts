@@ -30,8 +30,7 @@ export function toMarkdown(table: Table, digits = 1): string {
   const header = table.columns.map((c) => escapeMarkdown(c.title));
   const body = table.rows.map((row) => row.map((cell) => cellText(cell, digits)));
   const widths = header.map((h, k) => Math.max(3, width(h), ...body.map((row) => width(row[k]))));
-  const line = (cells: string[]): string =>
-    `| ${cells.map((text, k) => pad(text, widths[k], table.columns[k].numeric)).join(' | ')} |`;
+  const line = (cells: string[]): string => `| ${cells.map((text, k) => pad(text, widths[k], table.columns[k].numeric)).join(' | ')} |`;
   const rule = `|${widths.map((w, k) => (table.columns[k].numeric ? ` ${'-'.repeat(w - 1)}: ` : ` ${'-'.repeat(w)} `)).join('|')}|`;
   return [line(header), rule, ...body.map(line)].join('\n') + '\n';
 }

@@ -17,7 +17,9 @@ export async function chartToPng(chart: Chart, scale = DEFAULT_SCALE): Promise<B
   }
   try {
     // librsvg renders at 72 dpi per CSS px by default; density scales the whole drawing.
-    return await sharp(Buffer.from(chart.svg), { density: 72 * scale }).png().toBuffer();
+    return await sharp(Buffer.from(chart.svg), { density: 72 * scale })
+      .png()
+      .toBuffer();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ZsclError(`chartToPng: could not rasterise a ${chart.width}x${chart.height} chart: ${reason}`, 'E_FORMAT', { cause: error });

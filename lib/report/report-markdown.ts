@@ -13,7 +13,13 @@ export function reportMarkdown(input: ReportInput): string {
   const parts = [`# ${escapeMarkdown(input.title ?? 'zscl report')}`, '', '## Methods', '', toMarkdown(methodsTable(input.methods))];
   if (input.config) {
     const rows = configRows(input.config).map(([key, value]) => [key, value]);
-    const table = { columns: [{ title: 'setting', numeric: false }, { title: 'value', numeric: false }], rows };
+    const table = {
+      columns: [
+        { title: 'setting', numeric: false },
+        { title: 'value', numeric: false },
+      ],
+      rows,
+    };
     parts.push('## Run', '', rows.length ? toMarkdown(table) : 'The config is empty.\n');
   }
   for (const m of input.methods) {

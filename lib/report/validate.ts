@@ -62,10 +62,7 @@ function checkMatrix(value: unknown, where: Where, path: string): AccuracyMatrix
   tasks.forEach((t, j) => checkName(t, where, `${path}.tasks[${j}]`));
   if (!Array.isArray(accuracy) || accuracy.length === 0 || accuracy.length > tasks.length) {
     const received = Array.isArray(accuracy) ? `${accuracy.length} rows` : describeValue(accuracy);
-    throw new ZsclError(
-      `${where.source}: ${path}.accuracy must have 1..${tasks.length} rows (one per trained task) but received ${received}`,
-      where.code,
-    );
+    throw new ZsclError(`${where.source}: ${path}.accuracy must have 1..${tasks.length} rows (one per trained task) but received ${received}`, where.code);
   }
   const matrix: AccuracyMatrix = {
     tasks: [...(tasks as string[])],

@@ -58,10 +58,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
       report.methods.map(async (m, k) => ({
         stem: stems[k],
         heatmap: await embed(heatmapChart(m.matrix, { title: `${m.method}: accuracy (%) after each task` }), `Accuracy-matrix heatmap of ${m.method}`),
-        retention: await embed(
-          retentionChart(m.matrix, { title: `${m.method}: accuracy on each task during training` }),
-          `Retention curves of ${m.method}`,
-        ),
+        retention: await embed(retentionChart(m.matrix, { title: `${m.method}: accuracy on each task during training` }), `Retention curves of ${m.method}`),
       })),
     ),
   ]);

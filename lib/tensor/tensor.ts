@@ -108,16 +108,12 @@ export class Tensor implements Disposable {
   toArray(): Nested {
     const data = this.data();
     const dtype = this.dtype;
-    const flat: (number | boolean)[] = Array.from(data as ArrayLike<number | bigint>, (v) =>
-      dtype === 'bool' ? v !== 0 : Number(v),
-    );
+    const flat: (number | boolean)[] = Array.from(data as ArrayLike<number | bigint>, (v) => (dtype === 'bool' ? v !== 0 : Number(v)));
     const shape = this.info('toArray')[2];
     if (shape.length === 0) return flat[0];
     const build = (dim: number, offset: number): Nested[] => {
       const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-      return Array.from({ length: shape[dim] }, (_, i) =>
-        dim === shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride),
-      );
+      return Array.from({ length: shape[dim] }, (_, i) => (dim === shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride)));
     };
     return build(0, 0);
   }

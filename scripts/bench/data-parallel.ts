@@ -112,7 +112,14 @@ interface Setup {
 async function measure(setup: Setup, args: Args): Promise<number> {
   const out = path.join(os.tmpdir(), `zscl-bench-dp-${process.pid}.json`);
   fs.rmSync(out, { force: true });
-  const workerArgs = ['--import', 'tsx', __filename, '--worker', out, ...['steps', 'warmup', 'batch', 'ref'].flatMap((k) => [`--${k}`, String(args[k as keyof Args])])];
+  const workerArgs = [
+    '--import',
+    'tsx',
+    __filename,
+    '--worker',
+    out,
+    ...['steps', 'warmup', 'batch', 'ref'].flatMap((k) => [`--${k}`, String(args[k as keyof Args])]),
+  ];
   const env = { ...process.env };
   for (const name of ['RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT']) delete env[name];
   if (setup.processes === 1) {

@@ -50,7 +50,6 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-
 /** One timed zscl process (the --child side); prints one JSON line with the reference's fields. */
 function child(args: Args): void {
   setNumThreads(args.threads);
@@ -93,12 +92,24 @@ function child(args: Args): void {
   model.dispose();
 }
 
-
 function main(): void {
   const args = parseArgs(process.argv.slice(2));
   if (args.child) return child(args);
   if (!fs.existsSync(REFERENCE)) throw new Error(`the reference script is not at ${REFERENCE} (set ZSCL_SHARED_BENCH)`);
-  const shared = ['--model', args.model, '--batch', String(args.batch), '--threads', String(args.threads), '--steps', String(args.steps), '--warmup', String(args.warmup), '--seed', String(args.seed)];
+  const shared = [
+    '--model',
+    args.model,
+    '--batch',
+    String(args.batch),
+    '--threads',
+    String(args.threads),
+    '--steps',
+    String(args.steps),
+    '--warmup',
+    String(args.warmup),
+    '--seed',
+    String(args.seed),
+  ];
   const pyArgs = [REFERENCE, ...shared];
   const zArgs = [...process.execArgv, __filename, '--child', ...shared];
   const python: Record<string, unknown>[] = [];

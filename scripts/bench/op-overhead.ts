@@ -54,7 +54,6 @@ function parseArgs(argv: string[]): Args {
   return parseFlags(argv, defaults, { positive: ['threads', 'iterations', 'repeats', 'runs'], nonNegative: ['warmup'] });
 }
 
-
 /** Microseconds per iteration of `loop(n)`, wall clock as the reference's perf_counter. */
 function timeLoop(loop: (n: number) => void, n: number): number {
   const start = process.hrtime.bigint();
@@ -107,7 +106,6 @@ function child(args: Args): void {
   result.torch_version = systemInfo().torchVersion;
   console.log(JSON.stringify(result));
 }
-
 
 function main(): void {
   const args = parseArgs(process.argv.slice(2));

@@ -83,8 +83,6 @@ async function child(args: Args): Promise<void> {
   );
 }
 
-
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.child) return child(args);
@@ -105,7 +103,9 @@ async function main(): Promise<void> {
     for (let run = 0; run < args.runs; run++) {
       python.push(runJson(PYTHON, pyArgs, 'reference pipeline'));
       zscl.push(runJson(process.execPath, zArgs, 'zscl pipeline'));
-      console.log(`run ${run + 1}/${args.runs}: python ${(python[run].images_per_s as number).toFixed(1)} images/s, zscl ${(zscl[run].images_per_s as number).toFixed(1)} images/s`);
+      console.log(
+        `run ${run + 1}/${args.runs}: python ${(python[run].images_per_s as number).toFixed(1)} images/s, zscl ${(zscl[run].images_per_s as number).toFixed(1)} images/s`,
+      );
     }
     const py = median(python.map((r) => r.images_per_s as number));
     const z = median(zscl.map((r) => r.images_per_s as number));
@@ -127,7 +127,14 @@ async function main(): Promise<void> {
           python_peak_rss_worker_mb: python.map((r) => r.peak_rss_worker_mb),
           zscl_peak_rss_mb: zscl.map((r) => r.peak_rss_mb),
           machine: { cpu: cpus[0]?.model, cores: cpus.length, load_average: os.loadavg() },
-          versions: { torch: python[0].torch_version, torchvision: python[0].torchvision_version, pil: python[0].pil_version, node: zscl[0].node, sharp: zscl[0].sharp, vips: zscl[0].vips },
+          versions: {
+            torch: python[0].torch_version,
+            torchvision: python[0].torchvision_version,
+            pil: python[0].pil_version,
+            node: zscl[0].node,
+            sharp: zscl[0].sharp,
+            vips: zscl[0].vips,
+          },
           commands: { python: `${PYTHON} ${pyArgs.join(' ')}`, zscl: `${process.execPath} ${zArgs.join(' ')}` },
         },
         null,

@@ -131,7 +131,15 @@ async function child(o: Options): Promise<void> {
   last = performance.now();
   try {
     await trainer.trainTask(
-      { name: 'bench', classNames: [], classTokens, batches: { next: async () => ({ images: next!.images, labels: next!.labels }) }, iterations: Math.max(1000, total - 1), lr: 1e-5, warmup: 100 },
+      {
+        name: 'bench',
+        classNames: [],
+        classTokens,
+        batches: { next: async () => ({ images: next!.images, labels: next!.labels }) },
+        iterations: Math.max(1000, total - 1),
+        lr: 1e-5,
+        warmup: 100,
+      },
       0,
     );
   } catch (error) {
@@ -155,14 +163,20 @@ async function child(o: Options): Promise<void> {
   );
 }
 
-
-
 // The zscl side runs as plain JavaScript (bundled once), not through tsx's loader, so its RSS
 // and start-up are what an installed package has. The bundle sits one folder below the package
 // root, where the library looks for configs/.
 function bundleChild(): string {
   const outfile = path.join(packageRoot, '.bench', 'zscl-step.js');
-  buildSync({ entryPoints: [__filename], bundle: true, platform: 'node', target: 'node20', outfile, external: ['sharp', 'node-gyp-build', 'esbuild'], logLevel: 'error' });
+  buildSync({
+    entryPoints: [__filename],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    external: ['sharp', 'node-gyp-build', 'esbuild'],
+    logLevel: 'error',
+  });
   return outfile;
 }
 
@@ -170,12 +184,32 @@ async function parent(o: Options): Promise<void> {
   const childScript = bundleChild();
   const out: Record<string, unknown> = {};
   for (const model of o.models.split(',')) {
-    const common = ['--threads', o.threads, '--steps', o.steps, '--warmup', o.warmup, '--batch', o.batch, '--ref-batch', o.refBatch, '--ref-texts', o.refTexts, '--classes', o.classes, '--avg-freq', o.avgFreq];
+    const common = [
+      '--threads',
+      o.threads,
+      '--steps',
+      o.steps,
+      '--warmup',
+      o.warmup,
+      '--batch',
+      o.batch,
+      '--ref-batch',
+      o.refBatch,
+      '--ref-texts',
+      o.refTexts,
+      '--classes',
+      o.classes,
+      '--avg-freq',
+      o.avgFreq,
+    ];
     const runs: Record<string, Record<string, number | string>[]> = { 'as-published': [], cached: [], zscl: [], 'zscl-no-pool': [] };
-    const zscl = (pool: string) => runJson<Record<string, number | string>>(process.execPath, [childScript, '--child', '--model', model, '--ref-pool', pool, ...common]);
+    const zscl = (pool: string) =>
+      runJson<Record<string, number | string>>(process.execPath, [childScript, '--child', '--model', model, '--ref-pool', pool, ...common]);
     for (let k = 0; k < Number(o.runs); k++) {
       for (const mode of ['as-published', 'cached'] as const) {
-        runs[mode].push(runJson<Record<string, number | string>>(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]));
+        runs[mode].push(
+          runJson<Record<string, number | string>>(PY, [path.join(BENCH, 'reference_zscl_step.py'), '--model', model, '--mode', mode, ...common]),
+        );
       }
       runs.zscl.push(zscl(o.refPool));
       if (Number(o.refPool) > 0) runs['zscl-no-pool'].push(zscl('0'));
@@ -185,17 +219,43 @@ async function parent(o: Options): Promise<void> {
     const noPool = runs['zscl-no-pool'].length > 0;
     out[model] = {
       ref_pool: Number(runs.zscl[0].ref_pool),
-      median_step_s: { zscl: step('zscl'), ...(noPool ? { zscl_fresh_reference_images: step('zscl-no-pool') } : {}), python_as_published: step('as-published'), python_cached: step('cached') },
+      median_step_s: {
+        zscl: step('zscl'),
+        ...(noPool ? { zscl_fresh_reference_images: step('zscl-no-pool') } : {}),
+        python_as_published: step('as-published'),
+        python_cached: step('cached'),
+      },
       speedup_vs_as_published: step('as-published') / step('zscl'),
       speedup_vs_cached: step('cached') / step('zscl'),
-      ...(noPool ? { fresh_reference_images: { speedup_vs_as_published: step('as-published') / step('zscl-no-pool'), speedup_vs_cached: step('cached') / step('zscl-no-pool'), peak_rss_mb: rss('zscl-no-pool') } } : {}),
+      ...(noPool
+        ? {
+            fresh_reference_images: {
+              speedup_vs_as_published: step('as-published') / step('zscl-no-pool'),
+              speedup_vs_cached: step('cached') / step('zscl-no-pool'),
+              peak_rss_mb: rss('zscl-no-pool'),
+            },
+          }
+        : {}),
       peak_rss_mb: { zscl: rss('zscl'), python_as_published: rss('as-published'), python_cached: rss('cached') },
       rss_ratio_vs_cached: rss('zscl') / rss('cached'),
       runs: Number(o.runs),
     };
     console.error(JSON.stringify({ [model]: out[model] }));
   }
-  console.log(JSON.stringify({ threads: Number(o.threads), steps: Number(o.steps), batch: Number(o.batch), ref_batch: Number(o.refBatch), ref_texts: Number(o.refTexts), results: out }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        threads: Number(o.threads),
+        steps: Number(o.steps),
+        batch: Number(o.batch),
+        ref_batch: Number(o.refBatch),
+        ref_texts: Number(o.refTexts),
+        results: out,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 const options = new Command()
@@ -209,7 +269,11 @@ const options = new Command()
   .option('--ref-texts <n>', 'reference texts', '1000')
   .option('--classes <n>', 'class prompts', '10')
   .option('--avg-freq <n>', 'weight-ensemble period', '100')
-  .option('--ref-pool <n>', 'zscl: reference images in the pool whose teacher features are cached (0: fresh images every step, as the Python side draws)', '640')
+  .option(
+    '--ref-pool <n>',
+    'zscl: reference images in the pool whose teacher features are cached (0: fresh images every step, as the Python side draws)',
+    '640',
+  )
   .option('--child', 'internal: run the zscl side once')
   .option('--model <name>', 'internal')
   .parse()

@@ -40,7 +40,16 @@ async function training(kind: string): Promise<void> {
   for (const [file, tensors] of Object.entries(result.files)) writeSafetensors(path.join(out, file), tensors);
   fs.writeFileSync(path.join(out, 'trace.json'), JSON.stringify(result.trace));
   const c = compareZsclFixture(dir, out);
-  console.log(JSON.stringify({ check: `${kind} training on cuda, tf32 ${tf32()}`, ok: c.failures.length === 0, seconds: (performance.now() - started) / 1000, worstTrace: c.worstTrace, worstWeights: c.worstWeights, failures: c.failures.slice(0, 10) }));
+  console.log(
+    JSON.stringify({
+      check: `${kind} training on cuda, tf32 ${tf32()}`,
+      ok: c.failures.length === 0,
+      seconds: (performance.now() - started) / 1000,
+      worstTrace: c.worstTrace,
+      worstWeights: c.worstWeights,
+      failures: c.failures.slice(0, 10),
+    }),
+  );
 }
 
 async function encodeThroughput(): Promise<void> {
@@ -70,7 +79,15 @@ ts.sort(); print(64 / ts[len(ts) // 2])`,
     { encoding: 'utf8' },
   );
   const python = Number(py.stdout.trim().split('\n').pop());
-  console.log(JSON.stringify({ check: 'ViT-B/16 encodeImage batch 64 fp32 on the GPU (median of 10)', zscl_images_per_s: zscl, pytorch_images_per_s: python, ratio: zscl / python, python_error: py.status === 0 ? undefined : py.stderr.slice(-500) }));
+  console.log(
+    JSON.stringify({
+      check: 'ViT-B/16 encodeImage batch 64 fp32 on the GPU (median of 10)',
+      zscl_images_per_s: zscl,
+      pytorch_images_per_s: python,
+      ratio: zscl / python,
+      python_error: py.status === 0 ? undefined : py.stderr.slice(-500),
+    }),
+  );
   model.dispose();
 }
 

@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const tolerance = value('tolerance', 1e-5);
   const label = `${process.env.ZSCL_DIST_BACKEND ?? 'gloo'} on ${process.env.ZSCL_TEST_DEVICE ?? 'cpu'}, ${nproc} rank(s) vs 1 process`;
   const result = await dataParallelParity({ nproc, tolerance });
-  console.log(`${label}: per-step losses max |Δ|/max(1,|loss|) ${result.stepDifference.toExponential(2)}; averaged weights ${describeComparison(result.weights)}; replicas differ by ${result.replicaDifference}`);
+  console.log(
+    `${label}: per-step losses max |Δ|/max(1,|loss|) ${result.stepDifference.toExponential(2)}; averaged weights ${describeComparison(result.weights)}; replicas differ by ${result.replicaDifference}`,
+  );
   if (result.failures.length) {
     console.log(`FAILED (tolerance ${tolerance}):\n  ${result.failures.join('\n  ')}`);
     process.exitCode = 1;

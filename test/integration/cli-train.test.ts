@@ -12,7 +12,9 @@ async function makeFolder(dir: string, classes: Record<string, [number, number, 
     fs.mkdirSync(path.join(dir, name), { recursive: true });
     for (let i = 0; i < 10; i++) {
       const [r, g, b] = rgb.map((v) => Math.min(255, v + i * 3));
-      await sharp({ create: { width: 40, height: 36, channels: 3, background: { r, g, b } } }).png().toFile(path.join(dir, name, `${i}.png`));
+      await sharp({ create: { width: 40, height: 36, channels: 3, background: { r, g, b } } })
+        .png()
+        .toFile(path.join(dir, name, `${i}.png`));
     }
   }
 }
@@ -50,7 +52,9 @@ describe('zscl train / resume / eval on a config', function () {
     const again = spawnSync(process.execPath, [cli, 'resume', out, '--json'], { encoding: 'utf8' });
     assert.equal(again.status, 0, again.stderr);
     assert.deepEqual(JSON.parse(again.stdout.trim().split('\n').pop()!).methods[0].accuracy, printed.methods[0].accuracy);
-    const evaluated = spawnSync(process.execPath, [cli, 'eval', file, '--checkpoint', path.join(out, 'checkpoints', 'task-1.safetensors')], { encoding: 'utf8' });
+    const evaluated = spawnSync(process.execPath, [cli, 'eval', file, '--checkpoint', path.join(out, 'checkpoints', 'task-1.safetensors')], {
+      encoding: 'utf8',
+    });
     assert.equal(evaluated.status, 0, evaluated.stderr);
     const accuracy = JSON.parse(evaluated.stdout).accuracy;
     assert.deepEqual(Object.keys(accuracy), ['warm', 'cold']);
@@ -60,7 +64,9 @@ describe('zscl train / resume / eval on a config', function () {
   it('a bad config is a coded error without a stack trace', () => {
     const file = path.join(root, 'bad.json');
     fs.writeFileSync(file, JSON.stringify({ setting: 'mtil', strategy: 'nope' }));
-    const run = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'train', file, '--out', path.join(root, 'x')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli', 'main.js'), 'train', file, '--out', path.join(root, 'x')], {
+      encoding: 'utf8',
+    });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /strategy must be one of .* \[E_CONFIG\]/);
     assert.doesNotMatch(run.stderr, /at .*\.js:\d+/);

@@ -95,14 +95,20 @@ describe('data: 1,000 damaged images', function () {
     }
     const byKind = (kind: Kind) => samples.map((s, i) => [s, i] as const).filter(([s]) => s.kind === kind);
     // These can never be images.
-    for (const kind of ['random', 'empty', 'huge-header'] as const) for (const [, i] of byKind(kind)) assert.ok(skipped.has(i), `${samples[i].name} should have been skipped`);
+    for (const kind of ['random', 'empty', 'huge-header'] as const)
+      for (const [, i] of byKind(kind)) assert.ok(skipped.has(i), `${samples[i].name} should have been skipped`);
     // A mislabelled extension is not damage: the content decides.
     for (const [, i] of byKind('wrong-extension')) assert.ok(decoded.has(i), `${samples[i].name} should decode`);
     // Truncated files fail (as in Pillow: "image file is truncated").
     const truncated = byKind('truncated');
     const truncatedSkipped = truncated.filter(([, i]) => skipped.has(i)).length;
     assert.equal(truncatedSkipped, truncated.length, 'every truncated file is reported');
-    const counts = Object.fromEntries((['truncated', 'random', 'wrong-extension', 'empty', 'huge-header', 'bit-flips'] as const).map((k) => [k, `${byKind(k).filter(([, i]) => skipped.has(i)).length}/${byKind(k).length} skipped`]));
+    const counts = Object.fromEntries(
+      (['truncated', 'random', 'wrong-extension', 'empty', 'huge-header', 'bit-flips'] as const).map((k) => [
+        k,
+        `${byKind(k).filter(([, i]) => skipped.has(i)).length}/${byKind(k).length} skipped`,
+      ]),
+    );
     console.log(`      ${seconds.toFixed(1)} s; ${JSON.stringify(counts)}`);
   });
 

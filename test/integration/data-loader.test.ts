@@ -29,7 +29,13 @@ async function take(loader: DataLoader, limit = Infinity): Promise<Plain[]> {
 }
 
 function plain(b: Batch): Plain {
-  const p = { epoch: b.epoch, batch: b.batch, indices: b.indices, labels: Array.from(b.labels.data() as BigInt64Array), images: b.images.data() as Float32Array };
+  const p = {
+    epoch: b.epoch,
+    batch: b.batch,
+    indices: b.indices,
+    labels: Array.from(b.labels.data() as BigInt64Array),
+    images: b.images.data() as Float32Array,
+  };
   b.images.dispose();
   b.labels.dispose();
   return p;
@@ -65,7 +71,10 @@ describe('data: DataLoader', function () {
       [8, 8, 8, 8, 5],
     );
     const all = reference.flatMap((b) => b.indices).sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 37 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 37 }, (_, i) => i),
+    );
     for (const [prefetch, workers] of [
       [4, 8],
       [2, 3],
@@ -119,7 +128,10 @@ describe('data: DataLoader', function () {
 
   it('refuses states from a differently configured loader, and concurrent iteration', async () => {
     const loader = new DataLoader(dataset, options);
-    assert.throws(() => loader.restore({ ...loader.state(), seed: 6 }), (e: Error & { code?: string }) => e.code === 'E_ARG' && e.message.includes('seed'));
+    assert.throws(
+      () => loader.restore({ ...loader.state(), seed: 6 }),
+      (e: Error & { code?: string }) => e.code === 'E_ARG' && e.message.includes('seed'),
+    );
     assert.throws(() => loader.restore({ ...loader.state(), batchSize: 4 }), { code: 'E_ARG' });
     assert.throws(() => loader.restore({ ...loader.state(), batch: 99 }), { code: 'E_ARG' });
     assert.throws(() => loader.restore({ version: 2 } as unknown as LoaderState), { code: 'E_ARG' });
@@ -175,7 +187,10 @@ describe('data: DataLoader', function () {
     const bad = path.join(root, 'bad.jpg');
     fs.writeFileSync(bad, 'this is not a jpeg');
     const withBad = new ListDataset([...Array.from({ length: 5 }, (_, i) => dataset.sample(i)), { image: bad, label: 1, name: bad }]);
-    await assert.rejects(take(new DataLoader(withBad, { batchSize: 3, transform: options.transform })), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes(bad));
+    await assert.rejects(
+      take(new DataLoader(withBad, { batchSize: 3, transform: options.transform })),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes(bad),
+    );
     const skipping = new DataLoader(withBad, { batchSize: 3, transform: options.transform, onBadSample: 'skip' });
     const batches: Batch[] = [];
     for await (const b of skipping) batches.push(b);
@@ -184,7 +199,10 @@ describe('data: DataLoader', function () {
       [3, 2],
     );
     assert.deepEqual(batches[1].indices, [3, 4]);
-    assert.deepEqual(batches[1].skipped.map((s) => [s.index, s.code, s.name]), [[5, 'E_FORMAT', bad]]);
+    assert.deepEqual(
+      batches[1].skipped.map((s) => [s.index, s.code, s.name]),
+      [[5, 'E_FORMAT', bad]],
+    );
     assert.equal(skipping.skippedCount, 1);
     for (const b of batches) {
       b.images.dispose();

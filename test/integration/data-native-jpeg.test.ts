@@ -48,12 +48,21 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** Runs the native op on one source; asserts that the native path (not the fallback) wrote it. */
-async function nativeOne(source: string | Uint8Array, plan: ResizePlan | number, size = SIZE, autoOrient = true): Promise<{ handled: boolean; values: Float32Array }> {
+async function nativeOne(
+  source: string | Uint8Array,
+  plan: ResizePlan | number,
+  size = SIZE,
+  autoOrient = true,
+): Promise<{ handled: boolean; values: Float32Array }> {
   const batch = empty([1, 3, size, size]);
   const slot = openSlot(batch.handle, 0);
   try {
     const transform = clipEvalTransform({ size });
-    const handled = await jpegIntoSlot(slot, source, plan, transform, { name: typeof source === 'string' ? source : '<bytes>', maxPixels: 268402689, autoOrient });
+    const handled = await jpegIntoSlot(slot, source, plan, transform, {
+      name: typeof source === 'string' ? source : '<bytes>',
+      maxPixels: 268402689,
+      autoOrient,
+    });
     return { handled, values: batch.data() as Float32Array };
   } finally {
     closeSlot(slot);
@@ -68,7 +77,8 @@ describe('data: native JPEG path', function () {
   before(function () {
     // Built wherever libjpeg's headers are (Debian: libjpeg62-turbo-dev): missing there is a bug.
     if (!nativeJpegAvailable()) {
-      if (fs.existsSync('/usr/include/jpeglib.h')) assert.fail('libjpeg is installed but the addon was built without the JPEG path (rebuild: npm run build:native)');
+      if (fs.existsSync('/usr/include/jpeglib.h'))
+        assert.fail('libjpeg is installed but the addon was built without the JPEG path (rebuild: npm run build:native)');
       this.skip();
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-native-jpeg-'));
@@ -77,7 +87,12 @@ describe('data: native JPEG path', function () {
 
   it('is bit-exact with torchvision + PIL: evaluation and RandomResizedCrop plans, grey, enlargements, odd sizes, subsampling, progressive, restarts', async function () {
     if (!pythonReady()) this.skip();
-    const made = JSON.parse(execFileSync(PYTHON, [ORACLE, 'make', dir], { encoding: 'utf8' })) as { file: string; width: number; height: number; grey: boolean }[];
+    const made = JSON.parse(execFileSync(PYTHON, [ORACLE, 'make', dir], { encoding: 'utf8' })) as {
+      file: string;
+      width: number;
+      height: number;
+      grey: boolean;
+    }[];
     // Train crops: boxes inside each image, some shrinking, some enlarging, odd offsets.
     const boxes = made.map((m, k) => {
       const h = Math.max(1, Math.floor(m.height * (0.55 + 0.05 * (k % 8))));
@@ -86,7 +101,10 @@ describe('data: native JPEG path', function () {
     });
     const job = {
       size: SIZE,
-      items: [...made.map((m) => ({ file: m.file })), ...made.map((m, k) => ({ file: m.file, suffix: '.crop', box: [boxes[k].top, boxes[k].left, boxes[k].height, boxes[k].width] }))],
+      items: [
+        ...made.map((m) => ({ file: m.file })),
+        ...made.map((m, k) => ({ file: m.file, suffix: '.crop', box: [boxes[k].top, boxes[k].left, boxes[k].height, boxes[k].width] })),
+      ],
     };
     fs.writeFileSync(path.join(dir, 'job.json'), JSON.stringify(job));
     execFileSync(PYTHON, [ORACLE, 'expect', path.join(dir, 'job.json')], { stdio: 'pipe' });
@@ -100,13 +118,20 @@ describe('data: native JPEG path', function () {
       const byBytes = await nativeOne(fs.readFileSync(m.file), evalPlan(m.width, m.height, SIZE));
       assert.ok(byBytes.handled);
       const crop = boxes[k];
-      const plan: ResizePlan = { sourceBox: { left: crop.left, top: crop.top, width: crop.width, height: crop.height }, width: SIZE, height: SIZE, outputBox: { left: 0, top: 0, width: SIZE, height: SIZE } };
+      const plan: ResizePlan = {
+        sourceBox: { left: crop.left, top: crop.top, width: crop.width, height: crop.height },
+        width: SIZE,
+        height: SIZE,
+        outputBox: { left: 0, top: 0, width: SIZE, height: SIZE },
+      };
       const cropped = await nativeOne(fs.readFileSync(m.file), plan);
       assert.ok(cropped.handled);
       const eva = maxDiff(byPath.values, expected);
       const evb = maxDiff(byBytes.values, expected);
       const crp = maxDiff(cropped.values, normalised(fs.readFileSync(`${m.file}.crop.expected`)));
-      rows.push(`${path.basename(m.file).padEnd(30)} eval max |diff| ${eva}  (bytes ${evb})  crop ${crop.width}x${crop.height}+${crop.left}+${crop.top} max |diff| ${crp}`);
+      rows.push(
+        `${path.basename(m.file).padEnd(30)} eval max |diff| ${eva}  (bytes ${evb})  crop ${crop.width}x${crop.height}+${crop.left}+${crop.top} max |diff| ${crp}`,
+      );
       assert.equal(eva, 0, `${m.file}: eval`);
       assert.equal(evb, 0, `${m.file}: eval, explicit plan`);
       assert.equal(crp, 0, `${m.file}: crop ${JSON.stringify(crop)}`);
@@ -115,8 +140,21 @@ describe('data: native JPEG path', function () {
   });
 
   it('is bit-exact on the JPEGs of the torchvision parity fixtures (the others fall back)', async () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as { images: { file: string; mode: string }[]; crops: { file: string; top: number; left: number; height: number; width: number; expected: string }[] };
-    const expectedOf = async (file: string) => normalised(new Uint8Array((await sharp(path.join(FIXTURES, 'expected', file)).removeAlpha().raw().toBuffer()).buffer.slice(0)));
+    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'manifest.json'), 'utf8')) as {
+      images: { file: string; mode: string }[];
+      crops: { file: string; top: number; left: number; height: number; width: number; expected: string }[];
+    };
+    const expectedOf = async (file: string) =>
+      normalised(
+        new Uint8Array(
+          (
+            await sharp(path.join(FIXTURES, 'expected', file))
+              .removeAlpha()
+              .raw()
+              .toBuffer()
+          ).buffer.slice(0),
+        ),
+      );
     let exact = 0;
     for (const m of manifest.images.filter((i) => i.file.endsWith('.jpg'))) {
       const result = await nativeOne(path.join(FIXTURES, m.file), SIZE);
@@ -128,7 +166,12 @@ describe('data: native JPEG path', function () {
       exact++;
     }
     for (const c of manifest.crops.filter((i) => i.file.endsWith('.jpg'))) {
-      const plan: ResizePlan = { sourceBox: { left: c.left, top: c.top, width: c.width, height: c.height }, width: SIZE, height: SIZE, outputBox: { left: 0, top: 0, width: SIZE, height: SIZE } };
+      const plan: ResizePlan = {
+        sourceBox: { left: c.left, top: c.top, width: c.width, height: c.height },
+        width: SIZE,
+        height: SIZE,
+        outputBox: { left: 0, top: 0, width: SIZE, height: SIZE },
+      };
       const result = await nativeOne(fs.readFileSync(path.join(FIXTURES, c.file)), plan);
       assert.ok(result.handled);
       assert.equal(maxDiff(result.values, await expectedOf(c.expected)), 0, `crop of ${c.file}`);
@@ -138,7 +181,9 @@ describe('data: native JPEG path', function () {
   });
 
   it('gives the same batches as the general path would for non-JPEG files, mixed in one batch', async () => {
-    const files = ['rgb-640x480.jpg', 'rgb-299x299.png', 'grey-500x333.jpg', 'cmyk-400x300.jpg', 'rgb-420x300.webp', 'orient6-400x300.jpg'].map((f) => path.join(FIXTURES, f));
+    const files = ['rgb-640x480.jpg', 'rgb-299x299.png', 'grey-500x333.jpg', 'cmyk-400x300.jpg', 'rgb-420x300.webp', 'orient6-400x300.jpg'].map((f) =>
+      path.join(FIXTURES, f),
+    );
     const transform = clipEvalTransform({ size: 64 });
     const batch = await preprocessBatch(files, transform);
     assert.deepEqual(batch.shape, [files.length, 3, 64, 64]);
@@ -153,7 +198,10 @@ describe('data: native JPEG path', function () {
   });
 
   it('train transform through the loader: same seed, same batches, whatever the workers and prefetch', async function () {
-    const files = fs.readdirSync(FIXTURES).filter((f) => /\.(jpg|png)$/.test(f)).map((f) => path.join(FIXTURES, f));
+    const files = fs
+      .readdirSync(FIXTURES)
+      .filter((f) => /\.(jpg|png)$/.test(f))
+      .map((f) => path.join(FIXTURES, f));
     const dataset = new ListDataset(files.map((f, i) => ({ image: f, label: i })));
     const run = async (workers: number, prefetch: number) => {
       const loader = new DataLoader(dataset, { batchSize: 5, workers, prefetch, shuffle: true, seed: 3, transform: clipTrainTransform({ size: 48 }) });
@@ -182,7 +230,12 @@ describe('data: native JPEG path', function () {
     const cases: [string, () => Buffer, string, RegExp][] = [
       ['truncated', () => good.subarray(0, Math.floor(good.length * 0.6)), 'E_FORMAT', /Premature end of JPEG file/],
       ['truncated just after the header', () => good.subarray(0, good.indexOf(Buffer.from([0xff, 0xda])) + 20), 'E_FORMAT', /Premature end of JPEG file/],
-      ['random bytes after the SOI marker', () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from(Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256))]), 'E_FORMAT', /cannot decode image/],
+      [
+        'random bytes after the SOI marker',
+        () => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.from(Uint8Array.from({ length: 3000 }, (_, i) => (i * 7919) % 256))]),
+        'E_FORMAT',
+        /cannot decode image/,
+      ],
       ['zero-size', () => Buffer.alloc(0), 'E_FORMAT', /empty/],
       [
         'huge dimensions in the header',
@@ -226,7 +279,12 @@ describe('data: native JPEG path', function () {
       const goodFile = path.join(dir, 'good.jpg');
       fs.writeFileSync(goodFile, good);
       const all = [goodFile, ...files, path.join(dir, 'missing.jpg'), goodFile];
-      const loader = new DataLoader(new ListDataset(all.map((f) => ({ image: f, label: 0, name: f }))), { batchSize: 4, workers: 3, onBadSample: 'skip', transform: clipEvalTransform({ size: 32 }) });
+      const loader = new DataLoader(new ListDataset(all.map((f) => ({ image: f, label: 0, name: f }))), {
+        batchSize: 4,
+        workers: 3,
+        onBadSample: 'skip',
+        transform: clipEvalTransform({ size: 32 }),
+      });
       const skipped: string[] = [];
       let decoded = 0;
       for await (const b of loader) {

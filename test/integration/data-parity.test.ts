@@ -25,7 +25,9 @@ const table = normalizeTable(CLIP_MEAN, CLIP_STD);
 
 /** The reference's crop, normalised: float32 CHW. */
 async function expectedNormalised(file: string): Promise<Float32Array> {
-  const { data, info } = await sharp(path.join(DIR, 'expected', file)).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(path.join(DIR, 'expected', file))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const n = info.width * info.height;
   const out = new Float32Array(3 * n);
   for (let c = 0; c < 3; c++) for (let i = 0; i < n; i++) out[c * n + i] = table[c][data[i * info.channels + c]];
@@ -71,9 +73,12 @@ describe('data: evaluation transform parity with torchvision + PIL', function ()
       // Enlargements and identity sizes go through the exact Pillow resampler.
       if (Math.min(m.width, m.height) <= size) assert.equal(max, 0, `${m.file} should match exactly`);
       // So do the JPEGs of the native path (decoded by the same libjpeg calls as Pillow's).
-      if (nativeJpegAvailable() && m.file.endsWith('.jpg') && m.mode !== 'CMYK' && !m.exifTransposed) assert.equal(max, 0, `${m.file} should match exactly (native JPEG path)`);
+      if (nativeJpegAvailable() && m.file.endsWith('.jpg') && m.mode !== 'CMYK' && !m.exifTransposed)
+        assert.equal(max, 0, `${m.file} should match exactly (native JPEG path)`);
     }
-    console.log(`      ${rows.join('\n      ')}\n      overall mean |diff| ${(total / manifest.images.length).toFixed(5)}, max ${worst.toFixed(4)} (normalised units)`);
+    console.log(
+      `      ${rows.join('\n      ')}\n      overall mean |diff| ${(total / manifest.images.length).toFixed(5)}, max ${worst.toFixed(4)} (normalised units)`,
+    );
   });
 
   it('matches RandomResizedCrop for given crop boxes (F.resized_crop)', async () => {
@@ -87,7 +92,8 @@ describe('data: evaluation transform parity with torchvision + PIL', function ()
       }));
       const ours = new Float32Array(3 * size * size);
       const n = size * size;
-      for (let ch = 0; ch < 3; ch++) for (let i = 0; i < n; i++) ours[ch * n + i] = table[ch][pixels.data[i * pixels.channels + (pixels.channels === 1 ? 0 : ch)]];
+      for (let ch = 0; ch < 3; ch++)
+        for (let i = 0; i < n; i++) ours[ch * n + i] = table[ch][pixels.data[i * pixels.channels + (pixels.channels === 1 ? 0 : ch)]];
       const { mean, max } = compare(ours, await expectedNormalised(c.expected));
       console.log(`      crop of ${c.file.padEnd(20)} mean ${mean.toFixed(5)}  max ${max.toFixed(4)}`);
       assert.ok(mean < 0.02, `${c.file}: mean ${mean}`);

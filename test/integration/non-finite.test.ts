@@ -21,7 +21,10 @@ describe('non-finite loss', function () {
     const run = tinyRun(path.join(root, 'stop'), 'finetune');
     const before = Buffer.from(run.spec.model.parameter('visual.proj').bytes());
     const trainer = new ContinualTrainer(run.spec.model, { plugins: [poison(2)] });
-    await assert.rejects(trainer.trainTask(run.spec.tasks[0], 0), (e: ZsclError) => e.code === 'E_NONFINITE' && /iteration 2/.test(e.message) && /poison=NaN/.test(e.message));
+    await assert.rejects(
+      trainer.trainTask(run.spec.tasks[0], 0),
+      (e: ZsclError) => e.code === 'E_NONFINITE' && /iteration 2/.test(e.message) && /poison=NaN/.test(e.message),
+    );
     await trainer.end();
     assert.ok(!Buffer.from(run.spec.model.parameter('visual.proj').bytes()).equals(before), 'steps 0-1 were applied');
     run.dispose();

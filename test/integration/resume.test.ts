@@ -48,7 +48,11 @@ describe('kill -9 during the second task, then resume', function () {
     assert.equal(state.completedTasks, 1);
     const checkpoints = path.join(killed, 'checkpoints');
     const stepFiles = (): string[] => fs.readdirSync(checkpoints).filter((f) => f.startsWith('step-'));
-    assert.deepEqual(stepFiles().sort(), [`step-1-${state.step.it}.json`, `step-1-${state.step.it}.safetensors`], 'state.json points at the only step checkpoint');
+    assert.deepEqual(
+      stepFiles().sort(),
+      [`step-1-${state.step.it}.json`, `step-1-${state.step.it}.safetensors`],
+      'state.json points at the only step checkpoint',
+    );
     // A crash while writing the next step checkpoint leaves files state.json does not name: resume ignores them.
     fs.writeFileSync(path.join(checkpoints, 'step-1-999.safetensors'), 'torn');
     fs.writeFileSync(path.join(checkpoints, 'step-1-999.json'), '{"task": 1, "it": 999');

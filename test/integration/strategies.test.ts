@@ -25,7 +25,9 @@ describe('every strategy runs end to end on a tiny two-task sequence', function 
         const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
         assert.deepEqual(results.methods[0].matrix.accuracy, result.accuracy);
         const after = loadTensors(path.join(dir, 'checkpoints', 'task-1.safetensors'));
-        const changed = Object.entries(after).filter(([n, t]) => !Buffer.from(t.bytes()).equals(before.get(n)!)).map(([n]) => n);
+        const changed = Object.entries(after)
+          .filter(([n, t]) => !Buffer.from(t.bytes()).equals(before.get(n)!))
+          .map(([n]) => n);
         if (strategy === 'zero-shot') assert.deepEqual(changed, []);
         else {
           assert.ok(changed.length > 40, `${strategy}: only ${changed.length} tensors changed`);
@@ -44,7 +46,10 @@ describe('every strategy runs end to end on a tiny two-task sequence', function 
         if (strategy.startsWith('zscl') && strategy !== 'zscl-image-only') assert.ok(has('distill_txt'), 'text→image distillation');
         if (strategy === 'zscl-feature-mse') assert.ok(has('feature_mse'));
         if (strategy === 'lwf' || strategy === 'lwf-vr') assert.ok(has('distill_img'));
-        if (strategy === 'icarl') assert.ok(steps.filter((s) => s.task === 1).every((s) => 'distill_img' in s) && steps.filter((s) => s.task === 0).every((s) => !('distill_img' in s)));
+        if (strategy === 'icarl')
+          assert.ok(
+            steps.filter((s) => s.task === 1).every((s) => 'distill_img' in s) && steps.filter((s) => s.task === 0).every((s) => !('distill_img' in s)),
+          );
         if (['zscl', 'we', 'zscl-no-wc'].includes(strategy)) assert.ok(has('we_n'));
         for (const t of Object.values(after)) t.dispose();
       } finally {

@@ -40,10 +40,7 @@ function gradcheck(name: string, f: (xs: Tensor[]) => Tensor, inputs: Input[], e
       for (let j = 0; j < inp.data.length; j++) {
         const numeric = (evalAt(k, j, eps) - evalAt(k, j, -eps)) / (2 * eps);
         const a = analytic[k][j];
-        assert.ok(
-          Math.abs(a - numeric) <= 1e-6 + 1e-5 * Math.abs(numeric),
-          `${name}: d/d input ${k}[${j}] analytic ${a} vs numeric ${numeric}`,
-        );
+        assert.ok(Math.abs(a - numeric) <= 1e-6 + 1e-5 * Math.abs(numeric), `${name}: d/d input ${k}[${j}] analytic ${a} vs numeric ${numeric}`);
         checked++;
       }
     });
@@ -118,11 +115,7 @@ describe('autograd: gradients against finite differences (float64)', () => {
   });
 
   it('conv2d (input, weight, bias; stride and padding)', () => {
-    gradcheck(
-      'conv2d',
-      ([x, w, b]) => project(F.conv2d(x, w, b, { stride: 2, padding: 1 }), 17),
-      [input([1, 2, 4, 4]), input([3, 2, 3, 3]), input([3])],
-    );
+    gradcheck('conv2d', ([x, w, b]) => project(F.conv2d(x, w, b, { stride: 2, padding: 1 }), 17), [input([1, 2, 4, 4]), input([3, 2, 3, 3]), input([3])]);
   });
 
   it('the ZSCL loss terms together: scaled cosine logits, CE with smoothing, L2 to anchor, soft distillation', () => {
@@ -179,13 +172,25 @@ describe('autograd: surface', () => {
       });
       assert.equal(isGradEnabled(), true);
       assert.equal(y.requiresGrad, false);
-      assert.throws(() => noGrad(() => { throw new Error('boom'); }), /boom/);
+      assert.throws(
+        () =>
+          noGrad(() => {
+            throw new Error('boom');
+          }),
+        /boom/,
+      );
       assert.equal(isGradEnabled(), true, 'restored after a throw');
     });
   });
 
   it('async ops use the grad mode of their call, set on the worker thread', async () => {
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const recorded = await x.matmulAsync(x);
     const pending = noGrad(() => x.matmulAsync(x));
     assert.equal(isGradEnabled(), true);
@@ -201,8 +206,17 @@ describe('autograd: surface', () => {
 
   it('backwardAsync gives the gradients of backward', async () => {
     const before = memory().tensors;
-    const w = tensor([[0.5, -1], [2, 0.25]], { requiresGrad: true });
-    const x = tensor([[1, 2], [3, 4]]);
+    const w = tensor(
+      [
+        [0.5, -1],
+        [2, 0.25],
+      ],
+      { requiresGrad: true },
+    );
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const loss = tidy(() => F.mseLoss(x.matmul(w), x, 'sum'));
     await loss.backwardAsync();
     const asyncGrad = w.grad as Tensor;

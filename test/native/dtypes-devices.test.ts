@@ -114,14 +114,20 @@ describe('devices', () => {
 
   it('malformed device strings are E_DEVICE, in TypeScript and in the addon', () => {
     for (const device of ['gpu', 'cuda:', 'cuda:x', 'CUDA', 'cpu:0', '', 'cuda:99999']) {
-      assert.throws(() => zeros([1], { device: device as Device }), (e: { code?: string; message: string }) => {
-        assert.equal(e.code, 'E_DEVICE', device);
-        return true;
-      });
-      assert.throws(() => native().ops.zeros([1], 0, device), (e: { code?: string; message: string }) => {
-        assert.equal(e.code, 'E_DEVICE', `native ${device}`);
-        return true;
-      });
+      assert.throws(
+        () => zeros([1], { device: device as Device }),
+        (e: { code?: string; message: string }) => {
+          assert.equal(e.code, 'E_DEVICE', device);
+          return true;
+        },
+      );
+      assert.throws(
+        () => native().ops.zeros([1], 0, device),
+        (e: { code?: string; message: string }) => {
+          assert.equal(e.code, 'E_DEVICE', `native ${device}`);
+          return true;
+        },
+      );
     }
   });
 
@@ -133,8 +139,14 @@ describe('devices', () => {
       assert.deepEqual(allowTF32(), { cudnn: false, matmul: false });
       setAllowTF32({ matmul: true });
       assert.deepEqual(allowTF32(), { cudnn: false, matmul: true });
-      assert.throws(() => setAllowTF32({ cudnn: 1 as unknown as boolean }), (e: { code?: string; message: string }) => e.code === 'E_ARG' && /cudnn/.test(e.message));
-      assert.throws(() => setAllowTF32({ fast: true } as never), (e: { code?: string }) => e.code === 'E_ARG');
+      assert.throws(
+        () => setAllowTF32({ cudnn: 1 as unknown as boolean }),
+        (e: { code?: string; message: string }) => e.code === 'E_ARG' && /cudnn/.test(e.message),
+      );
+      assert.throws(
+        () => setAllowTF32({ fast: true } as never),
+        (e: { code?: string }) => e.code === 'E_ARG',
+      );
     } finally {
       setAllowTF32(initial);
     }
@@ -153,7 +165,13 @@ describe('devices', () => {
   (cudaAvailable() ? describe : describe.skip)('with CUDA', () => {
     it('creates, computes and reads back on cuda:0', () => {
       tidy(() => {
-        const a = tensor([[1, 2], [3, 4]], { device: 'cuda' });
+        const a = tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device: 'cuda' },
+        );
         assert.equal(a.device, 'cuda:0');
         const b = a.matmul(a).add(1);
         assert.equal(b.device, 'cuda:0');

@@ -99,7 +99,6 @@ describe('memory: dispose', () => {
     assert.equal(memory().bytes, before.bytes);
     assert.equal(memory().storages, before.storages);
   });
-
 });
 
 describe('memory: scopes', () => {
@@ -133,12 +132,14 @@ describe('memory: scopes', () => {
 
   it('tidy frees everything when the function throws, and refuses a Promise', async () => {
     const before = memory().tensors;
-    assert.throws(() =>
-      tidy(() => {
-        ones([2]);
-        throw new Error('boom');
-      }),
-    /boom/);
+    assert.throws(
+      () =>
+        tidy(() => {
+          ones([2]);
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.equal(memory().tensors, before);
     assert.throws(() => tidy(() => Promise.resolve(ones([1])) as never), codeOf('E_ARG'));
     await new Promise((r) => setImmediate(r));
@@ -309,11 +310,15 @@ describe('memory: the CPU block cache', () => {
     const small = zeros([1000]);
     assert.equal(cpuCache().mappedBytes, before);
     small.dispose();
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', `${coreLibSource}\nconst t = lib.zeros([1024, 1024]); console.log(JSON.stringify(lib.cpuCache()));`], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      env: { ...process.env, ZSCL_CPU_ALLOCATOR: 'system' },
-    });
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '-e', `${coreLibSource}\nconst t = lib.zeros([1024, 1024]); console.log(JSON.stringify(lib.cpuCache()));`],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        env: { ...process.env, ZSCL_CPU_ALLOCATOR: 'system' },
+      },
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout.trim().split('\n').pop()!).mappedBytes, 0);
   });

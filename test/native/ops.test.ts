@@ -6,26 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Tensor } from '../../lib';
-import {
-  F,
-  arange,
-  cat,
-  eye,
-  full,
-  manualSeed,
-  memory,
-  noGrad,
-  ones,
-  rand,
-  randint,
-  randn,
-  randperm,
-  stack,
-  tensor,
-  tidy,
-  where,
-  zeros,
-} from '../../lib';
+import { F, arange, cat, eye, full, manualSeed, memory, noGrad, ones, rand, randint, randn, randperm, stack, tensor, tidy, where, zeros } from '../../lib';
 import { repoRoot } from '../support/fixtures';
 import type { TensorJson } from '../support/tensor-assert';
 import { assertTensor, assertValues, fromJson, values } from '../support/tensor-assert';
@@ -294,7 +275,16 @@ describe('ops: hand-computed results', () => {
       assertValues(arange(4), [0, 1, 2, 3]);
       assert.equal(arange(0, 1, 0.5).dtype, 'float32');
       assertValues(arange(1, 2, 0.25, { dtype: 'float64' }), [1, 1.25, 1.5, 1.75]);
-      assert.deepEqual(tensor([[1, 2], [3, 4]]).toArray(), [[1, 2], [3, 4]]);
+      assert.deepEqual(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]).toArray(),
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      );
       assert.equal(tensor([7.5]).reshape([]).item(), 7.5);
     });
   });
@@ -324,7 +314,10 @@ describe('ops: hand-computed results', () => {
 
   it('softmax rows sum to 1 and normalize gives unit rows', () => {
     tidy(() => {
-      const x = tensor([[1, 2, 3], [0, 0, 0]]);
+      const x = tensor([
+        [1, 2, 3],
+        [0, 0, 0],
+      ]);
       assertValues(x.softmax(1).sum(1), [1, 1], 1e-6);
       assertValues(x.softmax(1).select(0, 0), [0.09003057, 0.24472847, 0.66524096], 1e-7);
       assertValues(tensor([[3, 4]]).normalize(), [0.6, 0.8], 1e-7);
@@ -351,7 +344,10 @@ describe('ops: hand-computed results', () => {
       assertValues(F.dropout(x, 0.9, false), [1, 2, 3]);
       manualSeed(0);
       const kept = values(F.dropout(ones([1000]), 0.5));
-      assert.ok(kept.every((v) => v === 0 || v === 2), 'survivors are scaled by 1/(1-p)');
+      assert.ok(
+        kept.every((v) => v === 0 || v === 2),
+        'survivors are scaled by 1/(1-p)',
+      );
       const survivors = kept.filter((v) => v !== 0).length;
       assert.ok(survivors > 400 && survivors < 600, `about half survive (${survivors})`);
     });

@@ -191,7 +191,10 @@ describe('process exit after using the addon', function () {
       setTimeout(() => process.exit(0), Math.floor(Math.random() * 30));
     `;
     const bodies = [...CASES.map((c) => c.body), ...Array.from({ length: REPEATS }, () => body)];
-    exits = limited(bodies.map((b) => () => runChild(b)), 3);
+    exits = limited(
+      bodies.map((b) => () => runChild(b)),
+      3,
+    );
   });
 
   CASES.forEach((c, k) => {

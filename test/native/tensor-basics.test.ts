@@ -19,7 +19,11 @@ describe('tensor basics', () => {
 
   it('frees intermediates in tidy', () => {
     const before = memory().tensors;
-    const kept = tidy(() => zeros([3]).add(ones([3])).mul(arange(3, undefined, 1, { dtype: 'float32' })));
+    const kept = tidy(() =>
+      zeros([3])
+        .add(ones([3]))
+        .mul(arange(3, undefined, 1, { dtype: 'float32' })),
+    );
     assert.equal(memory().tensors, before + 1);
     assert.deepEqual(kept.toArray(), [0, 1, 2]);
     kept.dispose();

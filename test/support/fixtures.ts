@@ -13,8 +13,7 @@ export function fixture(...parts: string[]): string {
 }
 
 /** The CLIP BPE vocabulary ($ZSCL_CLIP_VOCAB overrides). */
-export const clipVocabPath =
-  process.env.ZSCL_CLIP_VOCAB ?? fixture('clip-vocab', 'bpe_simple_vocab_16e6.txt.gz');
+export const clipVocabPath = process.env.ZSCL_CLIP_VOCAB ?? fixture('clip-vocab', 'bpe_simple_vocab_16e6.txt.gz');
 
 export function readJsonFixture<T>(...parts: string[]): T {
   return JSON.parse(fs.readFileSync(fixture(...parts), 'utf8')) as T;

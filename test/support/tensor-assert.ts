@@ -14,7 +14,10 @@ export interface TensorJson {
 export function fromJson(t: TensorJson): Tensor {
   switch (t.dtype) {
     case 'int64':
-      return tensor(BigInt64Array.from(t.data, (v) => BigInt(v)), { shape: t.shape });
+      return tensor(
+        BigInt64Array.from(t.data, (v) => BigInt(v)),
+        { shape: t.shape },
+      );
     case 'float64':
       return tensor(Float64Array.from(t.data), { shape: t.shape });
     case 'bool':

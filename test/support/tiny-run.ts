@@ -29,12 +29,23 @@ export function tinyRun(dir: string, strategy: StrategyName, options: { iteratio
   const tasks: TrainingTask[] = worldTasks.map((t) => {
     const prompts = tokenize(t.classNames.map((c) => fillTemplate(t.templates[0], c)));
     owned.push(prompts);
-    return { name: t.name, classNames: [...t.classNames], classTokens: prompts, batches: worldTaskStream(t, 'train', 8), iterations: options.iterations ?? 4, lr: 1e-3, warmup: 1 };
+    return {
+      name: t.name,
+      classNames: [...t.classNames],
+      classTokens: prompts,
+      batches: worldTaskStream(t, 'train', 8),
+      iterations: options.iterations ?? 4,
+      lr: 1e-3,
+      warmup: 1,
+    };
   });
   const reference = createReferenceSet({ size: 32, seed: 'tiny-ref' });
   const referenceTexts = tokenize(reference.texts(12));
   owned.push(referenceTexts);
-  const virtualTexts = tensor(new Int32Array(6 * 16).map((_, i) => (i % 16 === 0 ? 998 : i % 16 === 5 ? 999 : i % 16 > 5 ? 0 : 1 + ((i * 37) % 900))), { shape: [6, 16], dtype: 'int64' });
+  const virtualTexts = tensor(
+    new Int32Array(6 * 16).map((_, i) => (i % 16 === 0 ? 998 : i % 16 === 5 ? 999 : i % 16 > 5 ? 0 : 1 + ((i * 37) % 900))),
+    { shape: [6, 16], dtype: 'int64' },
+  );
   owned.push(virtualTexts);
   const examples = (k: number): ExampleSource => ({
     length: 24,
@@ -43,7 +54,10 @@ export function tinyRun(dir: string, strategy: StrategyName, options: { iteratio
       const per = 3 * 32 * 32;
       const images = new Float32Array(indices.length * per);
       indices.forEach((i, j) => images.set(b.images.subarray(i * per, (i + 1) * per), j * per));
-      return { images: tensor(images, { shape: [indices.length, 3, 32, 32] }), labels: tensor(Int32Array.from(indices.map((i) => b.labels[i])), { dtype: 'int64' }) };
+      return {
+        images: tensor(images, { shape: [indices.length, 3, 32, 32] }),
+        labels: tensor(Int32Array.from(indices.map((i) => b.labels[i])), { dtype: 'int64' }),
+      };
     },
   });
   const spec: RunSpec = {

@@ -80,7 +80,10 @@ describe('threads: the addon in worker_threads', function () {
     });
     assert.equal(memory().tensors, mainBefore + 1, "the workers' tensors never reached the main ledger");
     assert.equal(isGradEnabled(), true);
-    assert.equal(tidy(() => main.matmul(main).sum().item()), 8);
+    assert.equal(
+      tidy(() => main.matmul(main).sum().item()),
+      8,
+    );
     main.dispose();
   });
 
@@ -131,7 +134,10 @@ describe('threads: the addon in worker_threads', function () {
     const exits = await Promise.all([busyLoop.terminate(), inFlight.terminate()]);
     assert.deepEqual(exits, [1, 1]);
     // the addon still works here, and new workers can load it again
-    assert.equal(tidy(() => ones([3]).sum().item()), 3);
+    assert.equal(
+      tidy(() => ones([3]).sum().item()),
+      3,
+    );
     const again = await settle(startWorker(`parentPort.postMessage(lib.tidy(() => lib.ones([4]).sum().item()));`));
     assert.equal(again.exitCode, 0);
     assert.deepEqual(again.messages, [4]);

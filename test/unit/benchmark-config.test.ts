@@ -29,13 +29,36 @@ describe('benchmark configs', () => {
     ['no tokenizer', { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' } }, /tokenizer must be/],
     ['no tasks', { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true } }, /tasks\/order/],
     ['order without data root', { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, order: 'I' }, /data\.root/],
-    ['negative lr', { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, order: 'I', data: { root: '/d' }, training: { lr: -1 } }, /training\.lr must be a positive number/],
-    ['cil without steps', { setting: 'cil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, cil: { dataset: 'CIFAR100', root: '/d' } }, /cil\.steps/],
-    ['bad train mode', { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, order: 'I', data: { root: '/d' }, training: { trainMode: 'all' } }, /trainMode/],
+    [
+      'negative lr',
+      { setting: 'mtil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, order: 'I', data: { root: '/d' }, training: { lr: -1 } },
+      /training\.lr must be a positive number/,
+    ],
+    [
+      'cil without steps',
+      { setting: 'cil', strategy: 'zscl', model: { config: 'tiny' }, tokenizer: { byteLevel: true }, cil: { dataset: 'CIFAR100', root: '/d' } },
+      /cil\.steps/,
+    ],
+    [
+      'bad train mode',
+      {
+        setting: 'mtil',
+        strategy: 'zscl',
+        model: { config: 'tiny' },
+        tokenizer: { byteLevel: true },
+        order: 'I',
+        data: { root: '/d' },
+        training: { trainMode: 'all' },
+      },
+      /trainMode/,
+    ],
   ];
   for (const [label, json, message] of bad) {
     it(`rejects ${label} with E_CONFIG naming the field`, () => {
-      assert.throws(() => validateBenchmarkConfig(json), (e: ZsclError) => e.code === 'E_CONFIG' && message.test(e.message));
+      assert.throws(
+        () => validateBenchmarkConfig(json),
+        (e: ZsclError) => e.code === 'E_CONFIG' && message.test(e.message),
+      );
     });
   }
 });

@@ -92,9 +92,7 @@ describe('CLIP model configs', () => {
   });
 
   describe('inferConfig', () => {
-    const shapes = Object.fromEntries(
-      [...readSafetensors(fixture('tiny-clip', 'weights.safetensors')).tensors].map(([name, entry]) => [name, entry.shape]),
-    );
+    const shapes = Object.fromEntries([...readSafetensors(fixture('tiny-clip', 'weights.safetensors')).tensors].map(([name, entry]) => [name, entry.shape]));
 
     it('recovers the tiny shapes from the fixture weights (head counts given)', () => {
       assert.deepEqual(inferConfig(shapes, { vision: 4, text: 4 }), TINY);

@@ -5,7 +5,6 @@ import { assertClose } from '../support/compare';
 import { coded } from '../support/errors';
 import { TINY_CLIP_CONFIG as TINY, fixture } from '../support/fixtures';
 
-
 /** Token rows [SOT, ids..., EOT, 0...] of the tiny layout (SOT 998, EOT 999). */
 function tokens(lengths: number[]): Tensor {
   const rows = lengths.map((n, r) => {
@@ -28,7 +27,6 @@ function stats(t: Tensor): { mean: number; std: number } {
   for (const v of d) sq += (v - mean) ** 2;
   return { mean, std: Math.sqrt(sq / d.length) };
 }
-
 
 /**
  * encode_image written out with tensor ops from the fixtures README (any activation), as an
@@ -206,7 +204,13 @@ describe('ClipModel', () => {
       try {
         noGrad(() => {
           assertClose(model.encodeImage(images), referenceEncodeImage(model, images, F.quickGelu), 1e-5, 1e-4, 'QuickGELU tower');
-          assertClose(gelu.encodeImage(images), referenceEncodeImage(gelu, images, (x) => F.gelu(x)), 1e-5, 1e-4, 'GELU tower');
+          assertClose(
+            gelu.encodeImage(images),
+            referenceEncodeImage(gelu, images, (x) => F.gelu(x)),
+            1e-5,
+            1e-4,
+            'GELU tower',
+          );
           // Same seed, same weights: only the activation separates the two models.
           assert.deepEqual(gelu.parameter('visual.proj').bytes(), model.parameter('visual.proj').bytes());
           const gap = model.encodeImage(images).sub(gelu.encodeImage(images)).abs().max().item();
@@ -323,7 +327,10 @@ describe('ClipModel', () => {
         assert.ok([...m.trainableParameters().keys()].every((name) => !name.startsWith('visual.')));
         assert.ok(m.parameter('logit_scale').requiresGrad);
         m.unfreeze('visual').freeze('logit_scale');
-        assert.deepEqual([...m.trainableParameters().keys()].sort(), fixtureKeys.filter((k) => k !== 'logit_scale'));
+        assert.deepEqual(
+          [...m.trainableParameters().keys()].sort(),
+          fixtureKeys.filter((k) => k !== 'logit_scale'),
+        );
         assert.throws(() => m.freeze('vision' as 'visual'), coded('E_ARG', "'vision'"));
       } finally {
         m.dispose();

@@ -21,7 +21,18 @@ describe('data: image folders', () => {
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it("lists classes and files in torchvision ImageFolder's order", () => {
-    for (const f of ['dog/b.jpg', 'dog/a.PNG', 'dog/sub/z.jpg', 'dog/sub2/a.webp', 'dog/notes.txt', 'cat/x.jpeg', 'Zebra/q.tif', 'cat/deep/er/y.bmp', 'cat/x.gif']) touch(path.join(root, f));
+    for (const f of [
+      'dog/b.jpg',
+      'dog/a.PNG',
+      'dog/sub/z.jpg',
+      'dog/sub2/a.webp',
+      'dog/notes.txt',
+      'cat/x.jpeg',
+      'Zebra/q.tif',
+      'cat/deep/er/y.bmp',
+      'cat/x.gif',
+    ])
+      touch(path.join(root, f));
     fs.writeFileSync(path.join(root, 'stray.jpg'), 'x'); // files at the top level are not classes
     const ds = imageFolder(root);
     // Python's sorted(): uppercase before lowercase.
@@ -41,10 +52,16 @@ describe('data: image folders', () => {
       () => imageFolder(path.join(root, 'nope')),
       (error: Error & { code?: string }) => error.code === 'E_IO' && error.message.includes('nope') && error.message.includes('<class name>/<image>.jpg'),
     );
-    assert.throws(() => imageFolder(root), (error: Error & { code?: string }) => error.code === 'E_IO' && error.message.includes('no class folders'));
+    assert.throws(
+      () => imageFolder(root),
+      (error: Error & { code?: string }) => error.code === 'E_IO' && error.message.includes('no class folders'),
+    );
     fs.mkdirSync(path.join(root, 'empty'));
     touch(path.join(root, 'full', 'a.jpg'));
-    assert.throws(() => imageFolder(root), (error: Error & { code?: string }) => error.code === 'E_FORMAT' && error.message.includes("'empty'"));
+    assert.throws(
+      () => imageFolder(root),
+      (error: Error & { code?: string }) => error.code === 'E_FORMAT' && error.message.includes("'empty'"),
+    );
     assert.equal(imageFolder(root, { allowEmptyClasses: true }).length, 1);
   });
 
@@ -74,7 +91,10 @@ describe('data: manifests and CSV', () => {
       ['a, "b".jpg', '1'],
       ['c.jpg', 'multi\nline'],
     ]);
-    assert.throws(() => parseDelimited('a,"open\n', 'bad.csv'), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('bad.csv') && e.message.includes('line 1'));
+    assert.throws(
+      () => parseDelimited('a,"open\n', 'bad.csv'),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('bad.csv') && e.message.includes('line 1'),
+    );
   });
 
   it('reads CSV manifests with class names or indices, resolving relative paths', () => {
@@ -99,11 +119,17 @@ describe('data: manifests and CSV', () => {
     const ds = manifestDataset(path.join(root, 'm.jsonl'), { classNames: ['x', 'y'] });
     assert.deepEqual([ds.length, ds.sample(0).label, ds.classNames], [2, 1, ['x', 'y']]);
     fs.writeFileSync(path.join(root, 'bad.jsonl'), '{"path": "a.jpg", "label": 1}\n{"path": "b.jpg"}\n');
-    assert.throws(() => manifestDataset(path.join(root, 'bad.jsonl')), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('line 2'));
+    assert.throws(
+      () => manifestDataset(path.join(root, 'bad.jsonl')),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('line 2'),
+    );
     fs.writeFileSync(path.join(root, 'bad.csv'), 'path,label\na.jpg,1.5\n');
     assert.throws(() => manifestDataset(path.join(root, 'bad.csv'), { classNames: ['a'] }), { code: 'E_FORMAT' });
     fs.writeFileSync(path.join(root, 'nohead.csv'), 'a.jpg,1\n');
-    assert.throws(() => manifestDataset(path.join(root, 'nohead.csv')), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes("'path'"));
+    assert.throws(
+      () => manifestDataset(path.join(root, 'nohead.csv')),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes("'path'"),
+    );
     assert.throws(() => manifestDataset(path.join(root, 'missing.csv')), { code: 'E_IO' });
   });
 });
@@ -136,7 +162,10 @@ describe('data: splits and subsets', () => {
     assert.deepEqual([...perClass.values()], [3, 3, 3, 3, 3]);
     assert.deepEqual(fewShot(dataset, 3, 1).indices, a.indices);
     assert.notDeepEqual(fewShot(dataset, 3, 2).indices, a.indices);
-    assert.deepEqual([...a.indices].sort((x, y) => x - y), a.indices);
+    assert.deepEqual(
+      [...a.indices].sort((x, y) => x - y),
+      a.indices,
+    );
     assert.equal(fewShot(dataset, 100, 1).length, 50);
     assert.throws(() => fewShot(dataset, 0, 1), { code: 'E_ARG' });
   });

@@ -17,10 +17,24 @@ describe('data: image headers', () => {
   it('reads JPEG and PNG sizes, channels and EXIF orientation', () => {
     const jpeg = readImageHeader(fs.readFileSync(image('rgb-640x480.jpg')));
     assert.deepEqual(jpeg, { format: 'jpeg', width: 640, height: 480, channels: 3, plain: true, orientation: 1 });
-    assert.deepEqual(readImageHeader(fs.readFileSync(image('orient6-400x300.jpg'))), { format: 'jpeg', width: 400, height: 300, channels: 3, plain: true, orientation: 6 });
+    assert.deepEqual(readImageHeader(fs.readFileSync(image('orient6-400x300.jpg'))), {
+      format: 'jpeg',
+      width: 400,
+      height: 300,
+      channels: 3,
+      plain: true,
+      orientation: 6,
+    });
     assert.equal(readImageHeader(fs.readFileSync(image('cmyk-400x300.jpg')))?.plain, false);
     assert.equal(readImageHeader(fs.readFileSync(image('grey-500x333.jpg')))?.channels, 1);
-    assert.deepEqual(readImageHeader(fs.readFileSync(image('rgb-299x299.png'))), { format: 'png', width: 299, height: 299, channels: 3, plain: true, orientation: 1 });
+    assert.deepEqual(readImageHeader(fs.readFileSync(image('rgb-299x299.png'))), {
+      format: 'png',
+      width: 299,
+      height: 299,
+      channels: 3,
+      plain: true,
+      orientation: 1,
+    });
     assert.equal(readImageHeader(fs.readFileSync(image('rgba-400x300.png')))?.plain, false);
     assert.equal(readImageHeader(fs.readFileSync(image('palette-trns-300x260.png')))?.plain, false);
     assert.equal(readImageHeader(fs.readFileSync(image('rgb16-300x280.png')))?.plain, false);
@@ -33,7 +47,9 @@ describe('data: image headers', () => {
 
 describe('data: decoding', () => {
   it('decodes every fixture format to RGB like convert("RGB") (sizes, channels)', async () => {
-    const manifest = JSON.parse(fs.readFileSync(path.join(IMAGES, 'manifest.json'), 'utf8')) as { images: { file: string; width: number; height: number; exifTransposed: boolean }[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(IMAGES, 'manifest.json'), 'utf8')) as {
+      images: { file: string; width: number; height: number; exifTransposed: boolean }[];
+    };
     for (const m of manifest.images) {
       const pixels = await decodeImage(image(m.file));
       const [w, h] = m.exifTransposed && m.file.startsWith('orient') ? [m.height, m.width] : [m.width, m.height];
@@ -57,7 +73,7 @@ describe('data: decoding', () => {
     }
   });
 
-  it('keeps greyscale as one channel internally and converts CMYK with Pillow\'s formula', async () => {
+  it("keeps greyscale as one channel internally and converts CMYK with Pillow's formula", async () => {
     const grey = await decodePixels(image('grey-300x400.png'));
     assert.equal(grey.channels, 1);
     const out = cmykToRgb(new Uint8Array([232, 20, 1, 186, 0, 0, 0, 0, 255, 255, 255, 255]), 3, 1, 4);
@@ -79,7 +95,10 @@ describe('data: decoding', () => {
     const batch = await preprocessBatch([raw, raw], clipEvalTransform({ size: 8 }));
     assert.deepEqual(batch.shape, [2, 3, 8, 8]);
     batch.dispose();
-    await assert.rejects(transformPixels({ data: new Uint8Array(5), width: 10, height: 6, channels: 1 }, (w, h) => evalPlan(w, h, 8)), { code: 'E_SHAPE' });
+    await assert.rejects(
+      transformPixels({ data: new Uint8Array(5), width: 10, height: 6, channels: 1 }, (w, h) => evalPlan(w, h, 8)),
+      { code: 'E_SHAPE' },
+    );
   });
 
   it('makes train crops that depend only on the seed and index', async () => {
@@ -118,9 +137,15 @@ describe('data: decoding', () => {
           assert.ok(error.message.includes(file), `${name}: message should name the file: ${error.message}`);
           return true;
         });
-        await assert.rejects(transformPixels(file, (w, h) => evalPlan(w, h, 32)), { code });
+        await assert.rejects(
+          transformPixels(file, (w, h) => evalPlan(w, h, 32)),
+          { code },
+        );
       }
-      await assert.rejects(decodeImage(path.join(dir, 'missing.jpg')), (error: Error & { code?: string }) => error.code === 'E_IO' && error.message.includes('missing.jpg'));
+      await assert.rejects(
+        decodeImage(path.join(dir, 'missing.jpg')),
+        (error: Error & { code?: string }) => error.code === 'E_IO' && error.message.includes('missing.jpg'),
+      );
     });
 
     it('refuses headers claiming more pixels than maxPixels before decoding', async () => {
@@ -129,7 +154,10 @@ describe('data: decoding', () => {
       const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
       jpeg.writeUInt16BE(60000, sof + 5);
       jpeg.writeUInt16BE(60000, sof + 7);
-      await assert.rejects(transformPixels(jpeg, (w, h) => evalPlan(w, h, 32), { name: 'huge.jpg' }), /huge\.jpg.*exceeds|huge\.jpg.*pixel limit/);
+      await assert.rejects(
+        transformPixels(jpeg, (w, h) => evalPlan(w, h, 32), { name: 'huge.jpg' }),
+        /huge\.jpg.*exceeds|huge\.jpg.*pixel limit/,
+      );
       await assert.rejects(decodeImage(image('rgb-640x480.jpg'), { maxPixels: 1000 }), { code: 'E_FORMAT' });
     });
   });

@@ -43,7 +43,10 @@ describe('data: IDX and MNIST', () => {
     ints.writeInt32BE(-7, 0);
     ints.writeInt32BE(123456, 4);
     assert.deepEqual(Array.from(parseIdx(idxBytes(0x0c, [2], ints)).data), [-7, 123456]);
-    assert.throws(() => parseIdx(idxBytes(0x08, [3, 4, 5], pixels.subarray(1)), 'short.idx'), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('short.idx'));
+    assert.throws(
+      () => parseIdx(idxBytes(0x08, [3, 4, 5], pixels.subarray(1)), 'short.idx'),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('short.idx'),
+    );
     assert.throws(() => parseIdx(new Uint8Array([1, 2, 3, 4]), 'bad.idx'), { code: 'E_FORMAT' });
   });
 
@@ -139,7 +142,10 @@ describe('data: CIFAR', () => {
       assert.deepEqual(Array.from(img.data.subarray(0, 6)), [20, 9, 200, 20, 9, 200]);
       fs.appendFileSync(path.join(dir, 'test.bin'), Buffer.from([1, 2, 3]));
       assert.throws(() => cifarDataset(root, 'cifar100', 'test'), { code: 'E_FORMAT' });
-      assert.throws(() => cifarDataset(root, 'cifar10', 'test'), (e: Error & { code?: string }) => e.code === 'E_IO' && e.message.includes('cifar-10-batches-py'));
+      assert.throws(
+        () => cifarDataset(root, 'cifar10', 'test'),
+        (e: Error & { code?: string }) => e.code === 'E_IO' && e.message.includes('cifar-10-batches-py'),
+      );
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -149,14 +155,20 @@ describe('data: CIFAR', () => {
 describe('data: safe pickle reader', () => {
   it('refuses globals other than numpy arrays (no code execution)', () => {
     // pickle.dumps(os.system) style payload: GLOBAL 'os system', args, REDUCE.
-    const evil = Buffer.from("\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.", 'latin1');
-    assert.throws(() => readPickle(evil, 'evil.pkl'), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('os.system') && e.message.includes('evil.pkl'));
+    const evil = Buffer.from('\x80\x02cos\nsystem\nq\x00X\x04\x00\x00\x00trueq\x01\x85q\x02Rq\x03.', 'latin1');
+    assert.throws(
+      () => readPickle(evil, 'evil.pkl'),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('os.system') && e.message.includes('evil.pkl'),
+    );
     assert.throws(() => readPickle(Buffer.from('\x80\x02}q\x00(X\x01', 'latin1'), 'cut.pkl'), { code: 'E_FORMAT' });
   });
 
   it('reads plain values', () => {
     // pickle.dumps({'a': [1, -2, 3.5, None, True], 'b': (b'xy', 'é')}, protocol=2)
-    const bytes = Buffer.from('80027d71002858010000006171015d7102284b014afeffffff47400c0000000000004e88655801000000627103635f636f646563730a656e636f64650a710458020000007879710558060000006c6174696e3171068671075271085802000000c3a9710986710a752e', 'hex');
+    const bytes = Buffer.from(
+      '80027d71002858010000006171015d7102284b014afeffffff47400c0000000000004e88655801000000627103635f636f646563730a656e636f64650a710458020000007879710558060000006c6174696e3171068671075271085802000000c3a9710986710a752e',
+      'hex',
+    );
     const value = readPickle(bytes, 'plain.pkl') as Map<unknown, unknown>;
     assert.deepEqual(value.get('a'), [1, -2, 3.5, null, true]);
     const b = value.get('b') as unknown[];
@@ -203,7 +215,10 @@ describe('data: MAT-files', () => {
   it('explains unsupported and malformed files', () => {
     const v73 = Buffer.alloc(128, 0x20);
     v73.write('MATLAB 7.3 MAT-file');
-    assert.throws(() => parseMat(v73, 'v73.mat'), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('7.3') && e.message.includes('v73.mat'));
+    assert.throws(
+      () => parseMat(v73, 'v73.mat'),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('7.3') && e.message.includes('v73.mat'),
+    );
     const good = fs.readFileSync(path.join(MAT, 'setid.mat'));
     assert.throws(() => parseMat(good.subarray(0, good.length - 20), 'cut.mat'), { code: 'E_FORMAT' });
     assert.throws(() => parseMat(new Uint8Array(10), 'tiny.mat'), { code: 'E_FORMAT' });

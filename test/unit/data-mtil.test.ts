@@ -31,16 +31,34 @@ function listing(ds: Dataset, root: string): string[] {
 
 describe('data: MTIL dataset configs', () => {
   it('has the templates of the reference for all 11 datasets', () => {
-    const counts: Record<string, number> = { Aircraft: 2, Caltech101: 34, CIFAR100: 18, DTD: 8, EuroSAT: 3, Flowers: 1, Food: 1, MNIST: 1, OxfordPet: 1, StanfordCars: 9, SUN397: 2 };
+    const counts: Record<string, number> = {
+      Aircraft: 2,
+      Caltech101: 34,
+      CIFAR100: 18,
+      DTD: 8,
+      EuroSAT: 3,
+      Flowers: 1,
+      Food: 1,
+      MNIST: 1,
+      OxfordPet: 1,
+      StanfordCars: 9,
+      SUN397: 2,
+    };
     for (const name of MTIL_ORDER_I) {
       const info = mtilInfo(name);
       assert.equal(info.templates.length, counts[name], name);
-      assert.ok(info.templates.every((t) => t.includes('{c}')), name);
+      assert.ok(
+        info.templates.every((t) => t.includes('{c}')),
+        name,
+      );
     }
     assert.equal(mtilInfo('Aircraft').templates[0], 'a photo of a {c}, a type of aircraft.');
     assert.equal(mtilInfo('MNIST').templates[0], 'a photo of the number: "{c}".');
     assert.equal(mtilInfo('EuroSAT').templates[0], 'a centered satellite photo of {c}.');
-    assert.deepEqual([mtilInfo('Caltech101').classNames?.length, mtilInfo('Flowers').classNames?.length, mtilInfo('EuroSAT').classNames?.length], [101, 102, 10]);
+    assert.deepEqual(
+      [mtilInfo('Caltech101').classNames?.length, mtilInfo('Flowers').classNames?.length, mtilInfo('EuroSAT').classNames?.length],
+      [101, 102, 10],
+    );
     assert.deepEqual([...MTIL_ORDER_II].sort(), [...MTIL_ORDER_I].sort());
     assert.throws(() => mtilInfo('ImageNet' as never), { code: 'E_ARG' });
   });
@@ -98,10 +116,27 @@ describe('data: MTIL dataset layouts', () => {
     const train = mtilDataset('Caltech101', root, 'train');
     const test = mtilDataset('Caltech101', root, 'test');
     assert.equal(train.length + test.length, 10);
-    const all = ['0:Faces/image_0001.jpg', '0:Faces/image_0002.jpg', '0:Faces/image_0003.jpg', '1:Faces_easy/image_0001.jpg', '1:Faces_easy/image_0002.jpg', '2:Leopards/image_0001.jpg', '2:Leopards/image_0002.jpg', '2:Leopards/image_0003.jpg', '2:Leopards/image_0004.jpg', '3:accordion/image_0001.jpg'];
+    const all = [
+      '0:Faces/image_0001.jpg',
+      '0:Faces/image_0002.jpg',
+      '0:Faces/image_0003.jpg',
+      '1:Faces_easy/image_0001.jpg',
+      '1:Faces_easy/image_0002.jpg',
+      '2:Leopards/image_0001.jpg',
+      '2:Leopards/image_0002.jpg',
+      '2:Leopards/image_0003.jpg',
+      '2:Leopards/image_0004.jpg',
+      '3:accordion/image_0001.jpg',
+    ];
     const [trainIdx, testIdx] = torchRandomSplit(10, [8, 2], 42);
-    assert.deepEqual(listing(train, base), trainIdx.map((i) => all[i]));
-    assert.deepEqual(listing(test, base), testIdx.map((i) => all[i]));
+    assert.deepEqual(
+      listing(train, base),
+      trainIdx.map((i) => all[i]),
+    );
+    assert.deepEqual(
+      listing(test, base),
+      testIdx.map((i) => all[i]),
+    );
     assert.equal(train.classNames?.[0], 'off-center face');
   });
 
@@ -117,7 +152,11 @@ describe('data: MTIL dataset layouts', () => {
     write(path.join(base, 'labels', 'test1.txt'), 'zigzagged/zigzagged_0001.jpg\nbanded/banded_0002.jpg\npolka-dotted/polka-dotted_0003.jpg\n');
     const ds = mtilDataset('DTD', root, 'test');
     assert.deepEqual(ds.classNames, ['banded', 'polka-dotted', 'zigzagged']);
-    assert.deepEqual(listing(ds, base), ['2:images/zigzagged/zigzagged_0001.jpg', '0:images/banded/banded_0002.jpg', '1:images/polka-dotted/polka-dotted_0003.jpg']);
+    assert.deepEqual(listing(ds, base), [
+      '2:images/zigzagged/zigzagged_0001.jpg',
+      '0:images/banded/banded_0002.jpg',
+      '1:images/polka-dotted/polka-dotted_0003.jpg',
+    ]);
   });
 
   it('EuroSAT: an image folder under 2750/, split 80/20', () => {
@@ -184,14 +223,27 @@ describe('data: MTIL dataset layouts', () => {
   it('SUN397: ClassName.txt and nested class folders, split 80/20', () => {
     const base = path.join(root, 'SUN397');
     write(path.join(base, 'ClassName.txt'), '/a/abbey\n/a/apartment_building/outdoor\n/b/bathroom\n');
-    const files = ['a/abbey/sun_b.jpg', 'a/abbey/sun_a.jpg', 'a/apartment_building/outdoor/sun_c.jpg', 'b/bathroom/sun_d.jpg', 'b/bathroom/sun_e.jpg', 'b/bathroom/notes.jpg'];
+    const files = [
+      'a/abbey/sun_b.jpg',
+      'a/abbey/sun_a.jpg',
+      'a/apartment_building/outdoor/sun_c.jpg',
+      'b/bathroom/sun_d.jpg',
+      'b/bathroom/sun_e.jpg',
+      'b/bathroom/notes.jpg',
+    ];
     for (const f of files) write(path.join(base, f));
     const train = mtilDataset('SUN397', root, 'train');
     const test = mtilDataset('SUN397', root, 'test');
     assert.deepEqual(train.classNames, ['abbey', 'apartment building/outdoor', 'bathroom']);
     const all = ['0:a/abbey/sun_a.jpg', '0:a/abbey/sun_b.jpg', '1:a/apartment_building/outdoor/sun_c.jpg', '2:b/bathroom/sun_d.jpg', '2:b/bathroom/sun_e.jpg'];
     const [trainIdx, testIdx] = torchRandomSplit(5, [4, 1], 42);
-    assert.deepEqual(listing(train, base), trainIdx.map((i) => all[i]));
-    assert.deepEqual(listing(test, base), testIdx.map((i) => all[i]));
+    assert.deepEqual(
+      listing(train, base),
+      trainIdx.map((i) => all[i]),
+    );
+    assert.deepEqual(
+      listing(test, base),
+      testIdx.map((i) => all[i]),
+    );
   });
 });

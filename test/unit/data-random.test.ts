@@ -16,7 +16,13 @@ describe('data: SeededRandom', () => {
     const draw = (r: SeededRandom) => Array.from({ length: 8 }, () => r.uint32());
     assert.deepEqual(draw(new SeededRandom(7, 'crop', 3, 12)), draw(new SeededRandom(7, 'crop', 3, 12)));
     const base = draw(new SeededRandom(7, 'crop', 3, 12));
-    for (const other of [new SeededRandom(8, 'crop', 3, 12), new SeededRandom(7, 'crop', 3, 13), new SeededRandom(7, 'crop', 4, 12), new SeededRandom(7, 'order', 3, 12), new SeededRandom(7, 'crop', 312)]) {
+    for (const other of [
+      new SeededRandom(8, 'crop', 3, 12),
+      new SeededRandom(7, 'crop', 3, 13),
+      new SeededRandom(7, 'crop', 4, 12),
+      new SeededRandom(7, 'order', 3, 12),
+      new SeededRandom(7, 'crop', 312),
+    ]) {
       assert.notDeepEqual(draw(other), base);
     }
     // Seeds above 2^32 are distinct from their low 32 bits.
@@ -42,8 +48,14 @@ describe('data: SeededRandom', () => {
 
   it('makes permutations', () => {
     const p = new SeededRandom(5, 'order', 0).permutation(100);
-    assert.deepEqual([...p].sort((a, b) => a - b), Array.from({ length: 100 }, (_, i) => i));
-    assert.notDeepEqual(p, Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...p].sort((a, b) => a - b),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.notDeepEqual(
+      p,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.deepEqual(new SeededRandom(5, 'order', 0).permutation(100), p);
   });
 

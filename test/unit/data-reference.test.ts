@@ -16,7 +16,9 @@ describe('data: reference sets', () => {
 
   it('collects unlabeled images from any folder tree; unreadable ones are skipped and counted by the loader', async () => {
     const tree = path.join(root, 'images');
-    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 10, b: 50 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 200, g: 10, b: 50 } } })
+      .png()
+      .toBuffer();
     for (const f of ['a.png', 'x/b.png', 'x/y/c.png', 'z/d.png']) {
       fs.mkdirSync(path.dirname(path.join(tree, f)), { recursive: true });
       fs.writeFileSync(path.join(tree, f), png);
@@ -49,12 +51,18 @@ describe('data: reference sets', () => {
     assert.deepEqual(referenceTexts(path.join(root, 'texts.txt')), ['a dog on a beach', 'two cats', 'last line']);
     fs.writeFileSync(path.join(root, 'cc.csv'), 'title,url\n"a photo, with a comma",http://x\nplain caption,http://y\n,http://z\n');
     assert.deepEqual(referenceTexts(path.join(root, 'cc.csv'), { column: 'title' }), ['a photo, with a comma', 'plain caption']);
-    assert.throws(() => referenceTexts(path.join(root, 'cc.csv'), { column: 'caption' }), (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('title, url'));
+    assert.throws(
+      () => referenceTexts(path.join(root, 'cc.csv'), { column: 'caption' }),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('title, url'),
+    );
     assert.throws(() => referenceTexts(path.join(root, 'none.txt')), { code: 'E_IO' });
   });
 
   it('makes class-name × template prompts', () => {
-    assert.deepEqual(classPrompts(['cat'], ['a photo of a {c}, a type of {c}.', 'a bad photo of a {}.']), ['a photo of a cat, a type of cat.', 'a bad photo of a cat.']);
+    assert.deepEqual(classPrompts(['cat'], ['a photo of a {c}, a type of {c}.', 'a bad photo of a {}.']), [
+      'a photo of a cat, a type of cat.',
+      'a bad photo of a cat.',
+    ]);
     assert.deepEqual(classPrompts(['cat', 'dog'], ['a {c}.', 'the {c}!']), ['a cat.', 'the cat!', 'a dog.', 'the dog!']);
     assert.throws(() => classPrompts([], ['a {c}']), { code: 'E_ARG' });
   });

@@ -14,8 +14,6 @@ import { runCommand } from '../support/cli';
 /** Runs `zscl embed ...args` in-process; returns the lines it printed. */
 const runEmbed = (...args: string[]): Promise<string[]> => runCommand(registerEmbed, 'embed', ...args);
 
-
-
 const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
 
@@ -62,7 +60,13 @@ describe('zscl embed', () => {
     const [normalizedLine] = await runEmbed('--model', weights, '--config', 'tiny', '--byte-level', '--normalize', '--json', '--texts', ...texts);
     const normalized = JSON.parse(normalizedLine) as { normalized: boolean; text_features: number[][] };
     assert.equal(normalized.normalized, true);
-    assertClose(tensor(normalized.text_features), noGrad(() => manual.normalize()), 1e-6, 1e-5, 'normalised text features');
+    assertClose(
+      tensor(normalized.text_features),
+      noGrad(() => manual.normalize()),
+      1e-6,
+      1e-5,
+      'normalised text features',
+    );
   });
 
   it('texts longer than the context length fail unless --truncate (EOT kept last)', async () => {
@@ -79,7 +83,9 @@ describe('zscl embed', () => {
     for (let k = 0; k < 3; k++) {
       const data = new Uint8Array(32 * 32 * 3).map((_, i) => (i * (7 + k) + k * 31) % 256);
       const file = path.join(dir, `image${k}.png`);
-      await sharp(data, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(file);
+      await sharp(data, { raw: { width: 32, height: 32, channels: 3 } })
+        .png()
+        .toFile(file);
       files.push(file);
       pixels.push(data);
     }
@@ -133,6 +139,9 @@ describe('zscl embed', () => {
     const wrongSize = path.join(dir, 'wrong.safetensors');
     writeSafetensors(wrongSize, { images: tensor(new Float32Array(3 * 16 * 16), { shape: [1, 3, 16, 16] }) });
     await assert.rejects(runEmbed(...base, '--tensors', wrongSize), coded('E_SHAPE', '[1, 3, 16, 16]'));
-    await assert.rejects(runEmbed(...base, '--images', path.join(dir, 'missing.png')), (error: ZsclError) => error.code === 'E_IO' || error.code === 'E_FORMAT');
+    await assert.rejects(
+      runEmbed(...base, '--images', path.join(dir, 'missing.png')),
+      (error: ZsclError) => error.code === 'E_IO' || error.code === 'E_FORMAT',
+    );
   });
 });

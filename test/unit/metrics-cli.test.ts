@@ -30,11 +30,17 @@ describe('zscl metrics', () => {
       const report = JSON.parse(await runMetrics(file, '--digits', '1')) as MetricsReport;
       assert.deepEqual({ transfer: report.transfer, avg: report.avg, last: report.last }, c.expected, c.method);
       assert.deepEqual(report.tasks, c.tasks);
-      assert.deepEqual(report.perTask.map((row) => row.task), c.tasks);
+      assert.deepEqual(
+        report.perTask.map((row) => row.task),
+        c.tasks,
+      );
       assert.equal(report.perTask[0].transfer, null);
       assert.equal(report.perTask.at(-1)!.bwt, null);
       assert.equal(report.perTask.at(-1)!.forgetting, null);
-      assert.deepEqual(report.perTask.map((row) => row.last), c.accuracy.at(-1)!.map((v) => Number(v.toFixed(1))));
+      assert.deepEqual(
+        report.perTask.map((row) => row.last),
+        c.accuracy.at(-1)!.map((v) => Number(v.toFixed(1))),
+      );
     }
   });
 
@@ -68,11 +74,54 @@ describe('zscl metrics', () => {
       ['array.json', [[1]], 'E_FORMAT', /expected an object \{"tasks": \[...\], "accuracy": \[\[...\]\]\} but found array/],
       ['no-accuracy.json', { tasks: ['a'] }, 'E_FORMAT', /missing "accuracy"/],
       ['ragged.json', { accuracy: [[1, 2], [3]] }, 'E_FORMAT', /"accuracy": row 1 has 1 entries but the matrix has 2 rows/],
-      ['nan.json', { accuracy: [[1, 'x'], [3, 4]] }, 'E_FORMAT', /"accuracy": A\[0\]\[1\] must be a finite number but is string 'x'/],
+      [
+        'nan.json',
+        {
+          accuracy: [
+            [1, 'x'],
+            [3, 4],
+          ],
+        },
+        'E_FORMAT',
+        /"accuracy": A\[0\]\[1\] must be a finite number but is string 'x'/,
+      ],
       ['empty.json', { accuracy: [] }, 'E_FORMAT', /"accuracy": expected a non-empty array of rows/],
-      ['count.json', { tasks: ['a'], accuracy: [[1, 2], [3, 4]] }, 'E_FORMAT', /"tasks" names 1 tasks but "accuracy" is 2×2/],
-      ['twice.json', { tasks: ['a', 'a'], accuracy: [[1, 2], [3, 4]] }, 'E_FORMAT', /task 'a' is named twice/],
-      ['names.json', { tasks: [1, 2], accuracy: [[1, 2], [3, 4]] }, 'E_FORMAT', /"tasks" must be an array of task names/],
+      [
+        'count.json',
+        {
+          tasks: ['a'],
+          accuracy: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+        'E_FORMAT',
+        /"tasks" names 1 tasks but "accuracy" is 2×2/,
+      ],
+      [
+        'twice.json',
+        {
+          tasks: ['a', 'a'],
+          accuracy: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+        'E_FORMAT',
+        /task 'a' is named twice/,
+      ],
+      [
+        'names.json',
+        {
+          tasks: [1, 2],
+          accuracy: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+        'E_FORMAT',
+        /"tasks" must be an array of task names/,
+      ],
     ];
     for (const [name, content, code, message] of bad) {
       const file = write(name, content);

@@ -114,12 +114,42 @@ describe('continual-learning metrics', () => {
       ['[[1]]', /received string/],
       [[1, 2], /row 0 must be an array of accuracies but is number 1/],
       [[[1, 2], [3]], /row 1 has 1 entries but the matrix has 2 rows; it must be T×T/],
-      [[[1, 2, 3], [4, 5, 6]], /row 0 has 3 entries but the matrix has 2 rows/],
+      [
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        /row 0 has 3 entries but the matrix has 2 rows/,
+      ],
       [[[1], [2]], /row 0 has 1 entries but the matrix has 2 rows/],
-      [[[1, NaN], [3, 4]], /A\[0\]\[1\] must be a finite number but is number NaN/],
-      [[[1, 2], [Infinity, 4]], /A\[1\]\[0\] must be a finite number but is number Infinity/],
-      [[[1, '2'], [3, 4]], /A\[0\]\[1\] must be a finite number but is string '2'/],
-      [[[1, 2], [3, null]], /A\[1\]\[1\] must be a finite number but is null/],
+      [
+        [
+          [1, NaN],
+          [3, 4],
+        ],
+        /A\[0\]\[1\] must be a finite number but is number NaN/,
+      ],
+      [
+        [
+          [1, 2],
+          [Infinity, 4],
+        ],
+        /A\[1\]\[0\] must be a finite number but is number Infinity/,
+      ],
+      [
+        [
+          [1, '2'],
+          [3, 4],
+        ],
+        /A\[0\]\[1\] must be a finite number but is string '2'/,
+      ],
+      [
+        [
+          [1, 2],
+          [3, null],
+        ],
+        /A\[1\]\[1\] must be a finite number but is null/,
+      ],
     ];
     for (const [matrix, message] of bad) {
       assert.throws(() => accuracyMetrics(matrix as number[][]), { code: 'E_ARG', message: new RegExp(`^accuracyMetrics: .*${message.source}`) });

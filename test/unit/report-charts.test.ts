@@ -166,8 +166,14 @@ describe('report charts', () => {
       () => heatmapChart({ tasks: ['a'], accuracy: [[120]] }),
       (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG' && /heatmapChart: matrix\.accuracy\[0\]\[0\]/.test(e.message),
     );
-    assert.throws(() => retentionChart({ tasks: [], accuracy: [] }), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
-    assert.throws(() => methodsChart([]), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+    assert.throws(
+      () => retentionChart({ tasks: [], accuracy: [] }),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
+    assert.throws(
+      () => methodsChart([]),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
     const chart = heatmapChart({ tasks: ['a'], accuracy: [[1]] });
     await assert.rejects(chartToPng(chart, 0), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
     await assert.rejects(chartToPng({ svg: '<svg', width: 1, height: 1 }), (e: unknown) => e instanceof ZsclError && e.code === 'E_FORMAT');

@@ -81,8 +81,14 @@ describe('report tables', () => {
     ];
     const records = parseCsv(toCsv(accuracyTable({ tasks, accuracy })));
     assert.deepEqual(records[0], ['after task', ...tasks]);
-    assert.deepEqual(records.slice(1).map((r) => r.slice(1).map(Number)), accuracy);
-    assert.deepEqual(records.slice(1).map((r) => r[0]), tasks.slice(0, 2));
+    assert.deepEqual(
+      records.slice(1).map((r) => r.slice(1).map(Number)),
+      accuracy,
+    );
+    assert.deepEqual(
+      records.slice(1).map((r) => r[0]),
+      tasks.slice(0, 2),
+    );
   });
 
   it('the methods table shows BWT/Forgetting only when reported, empty CSV field and "–" when missing', () => {
@@ -96,7 +102,10 @@ describe('report tables', () => {
       ['Method', 'Transfer', 'Avg', 'Last'],
     );
     const table = methodsTable([base('x', { bwt: -4.25 }), base('y', {})]);
-    assert.deepEqual(table.columns.map((c) => c.title), ['Method', 'Transfer', 'Avg', 'Last', 'BWT']);
+    assert.deepEqual(
+      table.columns.map((c) => c.title),
+      ['Method', 'Transfer', 'Avg', 'Last', 'BWT'],
+    );
     const records = parseCsv(toCsv(table));
     assert.deepEqual(records, [
       ['Method', 'Transfer', 'Avg', 'Last', 'BWT'],
@@ -113,7 +122,10 @@ describe('report tables', () => {
     const md = toMarkdown(accuracyTable({ tasks: c.tasks, accuracy: c.accuracy }));
     const lines = md.trimEnd().split('\n');
     assert.equal(lines.length, 2 + c.accuracy.length);
-    assert.ok(lines.every((l) => l.length === lines[0].length), 'pipes align');
+    assert.ok(
+      lines.every((l) => l.length === lines[0].length),
+      'pipes align',
+    );
     assert.equal(lines[0].split('|').length - 2, 1 + c.tasks.length);
     assert.match(lines[1], /^\| -+ \|( -+: \|)+$/);
     assert.ok(lines[2].startsWith('| Aircraft '));
@@ -142,7 +154,17 @@ describe('report tables', () => {
 });
 
 describe('report input validation', () => {
-  const good = { method: 'ZSCL', matrix: { tasks: ['a', 'b'], accuracy: [[1, 2], [3, 4]] }, metrics: { transfer: 2, avg: 2.5, last: 3.5 } };
+  const good = {
+    method: 'ZSCL',
+    matrix: {
+      tasks: ['a', 'b'],
+      accuracy: [
+        [1, 2],
+        [3, 4],
+      ],
+    },
+    metrics: { transfer: 2, avg: 2.5, last: 3.5 },
+  };
 
   it('accepts valid input and drops unknown keys', () => {
     const out = validateReportInput({ methods: [{ ...good, extra: 1 }], config: { lr: 1e-5, model: { name: 'x' } }, other: true }, 't');
@@ -159,14 +181,44 @@ describe('report input validation', () => {
     expectCode(() => validateReportInput({}, 'src'), 'E_ARG', /methods must be a non-empty array .* received undefined/);
     expectCode(() => validateReportInput({ methods: [] }, 'src'), 'E_ARG', /methods must be a non-empty array .* received array/);
     expectCode(
-      () => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2], [101, 4]] }), 'results.json at /r', 'E_FORMAT'),
+      () =>
+        validateReportInput(
+          withMatrix({
+            tasks: ['a', 'b'],
+            accuracy: [
+              [1, 2],
+              [101, 4],
+            ],
+          }),
+          'results.json at /r',
+          'E_FORMAT',
+        ),
       'E_FORMAT',
       /^results\.json at \/r: methods\[0\]\.matrix\.accuracy\[1\]\[0\] must be a finite number in 0\.\.100 but received number 101$/,
     );
     expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[NaN, 2]] }), 's'), 'E_ARG', /accuracy\[0\]\[0\] .* number NaN/);
     expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [['7', 2]] }), 's'), 'E_ARG', /received string '7'/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2], [3]] }), 's'), 'E_ARG', /accuracy\[1\] must be an array of 2 percentages but received an array of 1/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2], [3, 4], [5, 6]] }), 's'), 'E_ARG', /must have 1\.\.2 rows .* received 3 rows/);
+    expectCode(
+      () => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2], [3]] }), 's'),
+      'E_ARG',
+      /accuracy\[1\] must be an array of 2 percentages but received an array of 1/,
+    );
+    expectCode(
+      () =>
+        validateReportInput(
+          withMatrix({
+            tasks: ['a', 'b'],
+            accuracy: [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ],
+          }),
+          's',
+        ),
+      'E_ARG',
+      /must have 1\.\.2 rows .* received 3 rows/,
+    );
     expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [] }), 's'), 'E_ARG', /must have 1\.\.2 rows .* received 0 rows/);
     expectCode(() => validateReportInput(withMatrix({ tasks: ['a', ' '], accuracy: [[1, 2]] }), 's'), 'E_ARG', /tasks\[1\] must be a non-empty string/);
     expectCode(() => validateReportInput(withMatrix({ tasks: [], accuracy: [[1]] }), 's'), 'E_ARG', /tasks must be a non-empty array/);
@@ -174,8 +226,16 @@ describe('report input validation', () => {
     const many = Array.from({ length: 257 }, (_, k) => `t${k}`);
     expectCode(() => validateReportInput(withMatrix({ tasks: many, accuracy: [many.map(() => 1)] }), 's'), 'E_ARG', /257 tasks; at most 256/);
     expectCode(() => validateReportInput({ methods: [good, good] }, 's'), 'E_ARG', /method name 'ZSCL' appears twice/);
-    expectCode(() => validateReportInput({ methods: [{ ...good, metrics: { transfer: 1, avg: 2 } }] }, 's'), 'E_ARG', /metrics\.last must be a finite number but received undefined/);
-    expectCode(() => validateReportInput({ methods: [{ ...good, metrics: { ...good.metrics, bwt: Infinity } }] }, 's'), 'E_ARG', /metrics\.bwt .* number Infinity/);
+    expectCode(
+      () => validateReportInput({ methods: [{ ...good, metrics: { transfer: 1, avg: 2 } }] }, 's'),
+      'E_ARG',
+      /metrics\.last must be a finite number but received undefined/,
+    );
+    expectCode(
+      () => validateReportInput({ methods: [{ ...good, metrics: { ...good.metrics, bwt: Infinity } }] }, 's'),
+      'E_ARG',
+      /metrics\.bwt .* number Infinity/,
+    );
     expectCode(() => validateReportInput({ methods: [{ ...good, method: '' }] }, 's'), 'E_ARG', /methods\[0\]\.method must be a non-empty string/);
     expectCode(() => validateReportInput({ methods: [good], config: [1] }, 's'), 'E_ARG', /config must be an object but received array/);
     const cyclic: Record<string, unknown> = {};

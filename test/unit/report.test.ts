@@ -23,7 +23,13 @@ function input(): ReportInput {
     { method: 'ZSCL', matrix: { tasks: mtil[1].tasks, accuracy: mtil[1].accuracy, zeroShot }, metrics: { ...mtil[1].expected, bwt: -1.5 } },
     {
       method: ODD_METHOD,
-      matrix: { tasks: ODD_TASKS, accuracy: [[90, 10, 20, 30], [80, 95, 25, 35]] },
+      matrix: {
+        tasks: ODD_TASKS,
+        accuracy: [
+          [90, 10, 20, 30],
+          [80, 95, 25, 35],
+        ],
+      },
       metrics: { transfer: 25, avg: 48.1, last: 58.8 },
     },
   ];
@@ -70,12 +76,18 @@ describe('writeReport', function () {
       'retention-zscl-b-v2-b-co.png',
       'retention-zscl.png',
     ]);
-    assert.deepEqual(files.methods.map((m) => m.method), ['Continual-FT', 'ZSCL', ODD_METHOD]);
+    assert.deepEqual(
+      files.methods.map((m) => m.method),
+      ['Continual-FT', 'ZSCL', ODD_METHOD],
+    );
 
     // PNGs decode and are not blank
     for (const png of [files.methodsChart, ...files.methods.flatMap((m) => [m.heatmap, m.retention])]) {
       const stats = await sharp(png).stats();
-      assert.ok(stats.channels.slice(0, 3).every((c) => c.stdev > 10), png);
+      assert.ok(
+        stats.channels.slice(0, 3).every((c) => c.stdev > 10),
+        png,
+      );
     }
 
     // report.json holds the input and is itself a valid results.json
@@ -193,7 +205,10 @@ describe('zscl report', function () {
     fs.writeFileSync(path.join(bad, 'results.json'), '[]');
     await assert.rejects(cli(bad), expectCoded('E_FORMAT', /^results\.json at .*: the report input must be an object/));
     fs.writeFileSync(path.join(bad, 'results.json'), JSON.stringify({ methods: [{ method: 'x', matrix: { tasks: ['a'], accuracy: [[-1]] }, metrics: {} }] }));
-    await assert.rejects(cli(bad), expectCoded('E_FORMAT', /methods\[0\]\.matrix\.accuracy\[0\]\[0\] must be a finite number in 0\.\.100 but received number -1/));
+    await assert.rejects(
+      cli(bad),
+      expectCoded('E_FORMAT', /methods\[0\]\.matrix\.accuracy\[0\]\[0\] must be a finite number in 0\.\.100 but received number -1/),
+    );
     fs.writeFileSync(path.join(bad, 'results.json'), JSON.stringify({ methods: input().methods }));
     fs.writeFileSync(path.join(bad, 'config.json'), '{oops');
     await assert.rejects(cli(bad), expectCoded('E_FORMAT', /config\.json .* is not valid JSON/));

@@ -38,8 +38,18 @@ interface Case {
 const cases: Case[] = [
   { title: 'empty file', bytes: () => new Uint8Array(0), code: 'E_FORMAT', says: /0 bytes long, too short/ },
   { title: 'file shorter than 8 bytes', bytes: () => new Uint8Array([4, 0, 0]), code: 'E_FORMAT', says: /3 bytes long, too short/ },
-  { title: 'header length past the end of the file', bytes: () => build('{}', 0, 64n), code: 'E_FORMAT', says: /header length 64 runs past the end of the file \(10 bytes\)/ },
-  { title: 'giant header length (u64 max)', bytes: () => build('{}', 0, 0xffffffffffffffffn), code: 'E_FORMAT', says: /header length 18446744073709551615 exceeds the 100000000-byte limit/ },
+  {
+    title: 'header length past the end of the file',
+    bytes: () => build('{}', 0, 64n),
+    code: 'E_FORMAT',
+    says: /header length 64 runs past the end of the file \(10 bytes\)/,
+  },
+  {
+    title: 'giant header length (u64 max)',
+    bytes: () => build('{}', 0, 0xffffffffffffffffn),
+    code: 'E_FORMAT',
+    says: /header length 18446744073709551615 exceeds the 100000000-byte limit/,
+  },
   { title: 'header length just over 100 MB', bytes: () => build('{}', 0, 100_000_001n), code: 'E_FORMAT', says: /exceeds the 100000000-byte limit/ },
   { title: 'zero-length header', bytes: () => build('', 16), code: 'E_FORMAT', says: /header is empty/ },
   { title: 'stray characters inside the header object', bytes: () => build('{ÿþ}'), code: 'E_FORMAT', says: /header is not valid JSON/ },
@@ -60,38 +70,133 @@ const cases: Case[] = [
   { title: 'header with a byte-order mark', bytes: () => build('\ufeff{}'), code: 'E_FORMAT', says: /not valid JSON/ },
   { title: 'header padded with NUL bytes', bytes: () => build('{}\0\0\0\0\0\0'), code: 'E_FORMAT', says: /not valid JSON/ },
   { title: 'bare NaN in JSON', bytes: () => build('{"w":{"dtype":"F32","shape":[NaN],"data_offsets":[0,4]}}', 4), code: 'E_FORMAT', says: /not valid JSON/ },
-  { title: 'deeply nested header', bytes: () => build('['.repeat(200_000) + ']'.repeat(200_000)), code: 'E_FORMAT', says: /must be a JSON object|not valid JSON/ },
+  {
+    title: 'deeply nested header',
+    bytes: () => build('['.repeat(200_000) + ']'.repeat(200_000)),
+    code: 'E_FORMAT',
+    says: /must be a JSON object|not valid JSON/,
+  },
   { title: 'truncated file', bytes: () => valid().subarray(0, valid().length - 2), code: 'E_FORMAT', says: /run past the end of the data section/ },
-  { title: 'trailing bytes after the last tensor', bytes: () => build({ w: f32([1], [0, 4]) }, 9), code: 'E_FORMAT', says: /5 trailing bytes after the last tensor/ },
+  {
+    title: 'trailing bytes after the last tensor',
+    bytes: () => build({ w: f32([1], [0, 4]) }, 9),
+    code: 'E_FORMAT',
+    says: /5 trailing bytes after the last tensor/,
+  },
   { title: 'no tensors but data bytes', bytes: () => build({}, 8), code: 'E_FORMAT', says: /8 trailing bytes/ },
-  { title: 'overlapping offsets', bytes: () => build({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, 12), code: 'E_FORMAT', says: /tensor 'b' data_offsets \[4, 12\] overlap tensor 'a' \[0, 8\]/ },
+  {
+    title: 'overlapping offsets',
+    bytes: () => build({ a: f32([2], [0, 8]), b: f32([2], [4, 12]) }, 12),
+    code: 'E_FORMAT',
+    says: /tensor 'b' data_offsets \[4, 12\] overlap tensor 'a' \[0, 8\]/,
+  },
   { title: 'two tensors on the same bytes', bytes: () => build({ a: f32([1], [0, 4]), b: f32([1], [0, 4]) }, 4), code: 'E_FORMAT', says: /overlap/ },
-  { title: 'hole between tensors', bytes: () => build({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12), code: 'E_FORMAT', says: /data bytes \[4, 8\) belong to no tensor/ },
+  {
+    title: 'hole between tensors',
+    bytes: () => build({ a: f32([1], [0, 4]), b: f32([1], [8, 12]) }, 12),
+    code: 'E_FORMAT',
+    says: /data bytes \[4, 8\) belong to no tensor/,
+  },
   { title: 'first tensor not at offset 0', bytes: () => build({ a: f32([1], [4, 8]) }, 8), code: 'E_FORMAT', says: /data bytes \[0, 4\) belong to no tensor/ },
-  { title: 'offsets out of bounds', bytes: () => build({ a: f32([4], [0, 16]) }, 8), code: 'E_FORMAT', says: /tensor 'a' data_offsets \[0, 16\] run past the end of the data section \(8 bytes\)/ },
+  {
+    title: 'offsets out of bounds',
+    bytes: () => build({ a: f32([4], [0, 16]) }, 8),
+    code: 'E_FORMAT',
+    says: /tensor 'a' data_offsets \[0, 16\] run past the end of the data section \(8 bytes\)/,
+  },
   { title: 'begin > end', bytes: () => build({ a: f32([1], [8, 4]) }, 8), code: 'E_FORMAT', says: /tensor 'a' data_offsets \[8, 4\] have begin > end/ },
-  { title: 'unknown dtype', bytes: () => build({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, 16), code: 'E_FORMAT', says: /tensor 'a' has unknown dtype string 'F128'/ },
-  { title: 'lower-case dtype', bytes: () => build({ a: { dtype: 'f32', shape: [1], data_offsets: [0, 4] } }, 4), code: 'E_FORMAT', says: /unknown dtype string 'f32'/ },
-  { title: 'dtype that is not a string', bytes: () => build({ a: { dtype: 4, shape: [1], data_offsets: [0, 4] } }, 4), code: 'E_FORMAT', says: /unknown dtype number 4/ },
-  { title: 'valid but unsupported dtype (I8)', bytes: () => build({ q: { dtype: 'I8', shape: [4], data_offsets: [0, 4] } }, 4), code: 'E_DTYPE', says: /tensor 'q' has dtype I8, which zscl does not support/ },
-  { title: 'valid but unsupported dtype (F8_E4M3)', bytes: () => build({ q: { dtype: 'F8_E4M3', shape: [4], data_offsets: [0, 4] } }, 4), code: 'E_DTYPE', says: /F8_E4M3/ },
-  { title: 'shape/bytes mismatch', bytes: () => build({ a: f32([3], [0, 8]) }, 8), code: 'E_FORMAT', says: /tensor 'a' has 8 bytes \(data_offsets \[0, 8\]\) but F32 shape \[3\] needs 12/ },
-  { title: 'negative shape', bytes: () => build({ a: f32([-1], [0, 0]) }), code: 'E_FORMAT', says: /shape must be an array of non-negative integers but is \[-1\]/ },
+  {
+    title: 'unknown dtype',
+    bytes: () => build({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, 16),
+    code: 'E_FORMAT',
+    says: /tensor 'a' has unknown dtype string 'F128'/,
+  },
+  {
+    title: 'lower-case dtype',
+    bytes: () => build({ a: { dtype: 'f32', shape: [1], data_offsets: [0, 4] } }, 4),
+    code: 'E_FORMAT',
+    says: /unknown dtype string 'f32'/,
+  },
+  {
+    title: 'dtype that is not a string',
+    bytes: () => build({ a: { dtype: 4, shape: [1], data_offsets: [0, 4] } }, 4),
+    code: 'E_FORMAT',
+    says: /unknown dtype number 4/,
+  },
+  {
+    title: 'valid but unsupported dtype (I8)',
+    bytes: () => build({ q: { dtype: 'I8', shape: [4], data_offsets: [0, 4] } }, 4),
+    code: 'E_DTYPE',
+    says: /tensor 'q' has dtype I8, which zscl does not support/,
+  },
+  {
+    title: 'valid but unsupported dtype (F8_E4M3)',
+    bytes: () => build({ q: { dtype: 'F8_E4M3', shape: [4], data_offsets: [0, 4] } }, 4),
+    code: 'E_DTYPE',
+    says: /F8_E4M3/,
+  },
+  {
+    title: 'shape/bytes mismatch',
+    bytes: () => build({ a: f32([3], [0, 8]) }, 8),
+    code: 'E_FORMAT',
+    says: /tensor 'a' has 8 bytes \(data_offsets \[0, 8\]\) but F32 shape \[3\] needs 12/,
+  },
+  {
+    title: 'negative shape',
+    bytes: () => build({ a: f32([-1], [0, 0]) }),
+    code: 'E_FORMAT',
+    says: /shape must be an array of non-negative integers but is \[-1\]/,
+  },
   { title: 'non-integer shape', bytes: () => build({ a: f32([1.5], [0, 4]) }, 4), code: 'E_FORMAT', says: /shape must be .* \[1\.5\]/ },
-  { title: 'NaN-ish string in shape', bytes: () => build({ a: { dtype: 'F32', shape: ['NaN'], data_offsets: [0, 4] } }, 4), code: 'E_FORMAT', says: /shape must be .*\["NaN"\]/ },
-  { title: 'shape that is not an array', bytes: () => build({ a: { dtype: 'F32', shape: 4, data_offsets: [0, 16] } }, 16), code: 'E_FORMAT', says: /shape must be .* but is 4/ },
-  { title: 'shape past 2^53', bytes: () => build('{"a":{"dtype":"F32","shape":[9007199254740993],"data_offsets":[0,4]}}', 4), code: 'E_FORMAT', says: /shape must be/ },
+  {
+    title: 'NaN-ish string in shape',
+    bytes: () => build({ a: { dtype: 'F32', shape: ['NaN'], data_offsets: [0, 4] } }, 4),
+    code: 'E_FORMAT',
+    says: /shape must be .*\["NaN"\]/,
+  },
+  {
+    title: 'shape that is not an array',
+    bytes: () => build({ a: { dtype: 'F32', shape: 4, data_offsets: [0, 16] } }, 16),
+    code: 'E_FORMAT',
+    says: /shape must be .* but is 4/,
+  },
+  {
+    title: 'shape past 2^53',
+    bytes: () => build('{"a":{"dtype":"F32","shape":[9007199254740993],"data_offsets":[0,4]}}', 4),
+    code: 'E_FORMAT',
+    says: /shape must be/,
+  },
   {
     title: 'shape whose product overflows 64 bits',
     bytes: () => build({ a: f32([4294967296, 4294967296, 4], [0, 4]) }, 4),
     code: 'E_FORMAT',
     says: /needs 295147905179352825856/,
   },
-  { title: 'infinite offset (1e400)', bytes: () => build('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1e400]}}', 1), code: 'E_FORMAT', says: /data_offsets must be \[begin, end\]/ },
-  { title: 'offsets given as strings', bytes: () => build({ a: { dtype: 'U8', shape: [1], data_offsets: ['0', '1'] } }, 1), code: 'E_FORMAT', says: /data_offsets must be/ },
-  { title: 'three offsets', bytes: () => build({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1, 1] } }, 1), code: 'E_FORMAT', says: /data_offsets must be .* \[0,1,1\]/ },
+  {
+    title: 'infinite offset (1e400)',
+    bytes: () => build('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1e400]}}', 1),
+    code: 'E_FORMAT',
+    says: /data_offsets must be \[begin, end\]/,
+  },
+  {
+    title: 'offsets given as strings',
+    bytes: () => build({ a: { dtype: 'U8', shape: [1], data_offsets: ['0', '1'] } }, 1),
+    code: 'E_FORMAT',
+    says: /data_offsets must be/,
+  },
+  {
+    title: 'three offsets',
+    bytes: () => build({ a: { dtype: 'U8', shape: [1], data_offsets: [0, 1, 1] } }, 1),
+    code: 'E_FORMAT',
+    says: /data_offsets must be .* \[0,1,1\]/,
+  },
   { title: 'missing data_offsets', bytes: () => build({ a: { dtype: 'U8', shape: [1] } }, 1), code: 'E_FORMAT', says: /data_offsets must be .* undefined/ },
-  { title: 'tensor entry that is not an object', bytes: () => build({ a: 5 }), code: 'E_FORMAT', says: /tensor 'a' must be an object with dtype, shape and data_offsets but is number 5/ },
+  {
+    title: 'tensor entry that is not an object',
+    bytes: () => build({ a: 5 }),
+    code: 'E_FORMAT',
+    says: /tensor 'a' must be an object with dtype, shape and data_offsets but is number 5/,
+  },
   {
     title: 'duplicate tensor names',
     bytes: () => build('{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"w":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2),
@@ -110,11 +215,36 @@ const cases: Case[] = [
     code: 'E_FORMAT',
     says: /duplicate key inside 'w' 'dtype'/,
   },
-  { title: 'duplicate __metadata__', bytes: () => build('{"__metadata__":{},"__metadata__":{"a":"b"}}'), code: 'E_FORMAT', says: /duplicate tensor name '__metadata__'/ },
-  { title: 'metadata with a number value', bytes: () => build({ __metadata__: { epoch: 3 } }), code: 'E_FORMAT', says: /__metadata__ value for 'epoch' must be a string but is number 3/ },
-  { title: 'metadata with a nested object', bytes: () => build({ __metadata__: { cfg: { a: 1 } } }), code: 'E_FORMAT', says: /__metadata__ value for 'cfg' must be a string but is Object/ },
-  { title: 'metadata that is an array', bytes: () => build({ __metadata__: ['a'] }), code: 'E_FORMAT', says: /__metadata__ must be an object of strings but is array/ },
-  { title: 'BOOL byte other than 0/1', bytes: () => build({ m: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, new Uint8Array([1, 0, 2])), code: 'E_FORMAT', says: /tensor 'm' \(BOOL\) holds byte value 2 at element 2/ },
+  {
+    title: 'duplicate __metadata__',
+    bytes: () => build('{"__metadata__":{},"__metadata__":{"a":"b"}}'),
+    code: 'E_FORMAT',
+    says: /duplicate tensor name '__metadata__'/,
+  },
+  {
+    title: 'metadata with a number value',
+    bytes: () => build({ __metadata__: { epoch: 3 } }),
+    code: 'E_FORMAT',
+    says: /__metadata__ value for 'epoch' must be a string but is number 3/,
+  },
+  {
+    title: 'metadata with a nested object',
+    bytes: () => build({ __metadata__: { cfg: { a: 1 } } }),
+    code: 'E_FORMAT',
+    says: /__metadata__ value for 'cfg' must be a string but is Object/,
+  },
+  {
+    title: 'metadata that is an array',
+    bytes: () => build({ __metadata__: ['a'] }),
+    code: 'E_FORMAT',
+    says: /__metadata__ must be an object of strings but is array/,
+  },
+  {
+    title: 'BOOL byte other than 0/1',
+    bytes: () => build({ m: { dtype: 'BOOL', shape: [3], data_offsets: [0, 3] } }, new Uint8Array([1, 0, 2])),
+    code: 'E_FORMAT',
+    says: /tensor 'm' \(BOOL\) holds byte value 2 at element 2/,
+  },
 ];
 
 describe('safetensors: malformed files', () => {
@@ -217,7 +347,10 @@ describe('safetensors: unreadable files', () => {
   it('a truncated file on disk is E_FORMAT naming the path', () => {
     const file = path.join(dir, 'cut.safetensors');
     fs.writeFileSync(file, valid().subarray(0, 30));
-    assert.throws(() => readSafetensors(file), { code: 'E_FORMAT', message: new RegExp(`^safetensors file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: header length \\d+ runs past the end of the file \\(30 bytes\\)`) });
+    assert.throws(() => readSafetensors(file), {
+      code: 'E_FORMAT',
+      message: new RegExp(`^safetensors file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: header length \\d+ runs past the end of the file \\(30 bytes\\)`),
+    });
   });
 
   it('rejects a non-buffer argument with E_ARG', () => {

@@ -52,7 +52,10 @@ describe('safetensors: atomic writing', () => {
     await assert.rejects(writeSafetensorsAsync(missing, { w: raw([1]) }), { code: 'E_IO' });
     const folder = path.join(dir, 'taken');
     fs.mkdirSync(folder);
-    assert.throws(() => writeSafetensors(folder, { w: raw([1]) }), { code: 'E_IO', message: new RegExp(`^cannot write ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `) });
+    assert.throws(() => writeSafetensors(folder, { w: raw([1]) }), {
+      code: 'E_IO',
+      message: new RegExp(`^cannot write ${folder.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `),
+    });
     await assert.rejects(writeSafetensorsAsync(folder, { w: raw([1]) }), { code: 'E_IO' });
     assert.deepEqual(fs.readdirSync(dir).sort(), ['taken']);
   });
@@ -63,12 +66,30 @@ describe('safetensors: writer arguments', () => {
     assert.throws(() => serializeSafetensors({ __metadata__: raw([1]) }), { code: 'E_ARG', message: /'__metadata__' is reserved/ });
     assert.throws(() => serializeSafetensors(null as never), { code: 'E_ARG', message: /expected an object of tensors by name but received null/ });
     assert.throws(() => serializeSafetensors([raw([1])] as never), { code: 'E_ARG', message: /received array/ });
-    assert.throws(() => serializeSafetensors({ w: 5 as never }), { code: 'E_ARG', message: /tensor 'w' must be a Tensor or \{dtype, shape, bytes\} but is number 5/ });
-    assert.throws(() => serializeSafetensors({ w: { dtype: 'I8' as never, shape: [1], bytes: new Uint8Array(1) } }), { code: 'E_DTYPE', message: /tensor 'w' has dtype string 'I8'/ });
-    assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [-1], bytes: new Uint8Array(0) } }), { code: 'E_ARG', message: /tensor 'w' shape must be/ });
-    assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [1], bytes: [1] as never } }), { code: 'E_ARG', message: /bytes must be a Uint8Array but is array/ });
-    assert.throws(() => serializeSafetensors({ w: { dtype: 'F16', shape: [3], bytes: new Uint8Array(4) } }), { code: 'E_SHAPE', message: /tensor 'w' has 4 bytes but F16 shape \[3\] needs 6/ });
-    assert.throws(() => serializeSafetensors({}, { epoch: 1 as never }), { code: 'E_ARG', message: /metadata value for 'epoch' must be a string but is number 1/ });
+    assert.throws(() => serializeSafetensors({ w: 5 as never }), {
+      code: 'E_ARG',
+      message: /tensor 'w' must be a Tensor or \{dtype, shape, bytes\} but is number 5/,
+    });
+    assert.throws(() => serializeSafetensors({ w: { dtype: 'I8' as never, shape: [1], bytes: new Uint8Array(1) } }), {
+      code: 'E_DTYPE',
+      message: /tensor 'w' has dtype string 'I8'/,
+    });
+    assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [-1], bytes: new Uint8Array(0) } }), {
+      code: 'E_ARG',
+      message: /tensor 'w' shape must be/,
+    });
+    assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [1], bytes: [1] as never } }), {
+      code: 'E_ARG',
+      message: /bytes must be a Uint8Array but is array/,
+    });
+    assert.throws(() => serializeSafetensors({ w: { dtype: 'F16', shape: [3], bytes: new Uint8Array(4) } }), {
+      code: 'E_SHAPE',
+      message: /tensor 'w' has 4 bytes but F16 shape \[3\] needs 6/,
+    });
+    assert.throws(() => serializeSafetensors({}, { epoch: 1 as never }), {
+      code: 'E_ARG',
+      message: /metadata value for 'epoch' must be a string but is number 1/,
+    });
     assert.throws(() => serializeSafetensors({}, 'x' as never), { code: 'E_ARG', message: /metadata must be an object of strings/ });
   });
 });

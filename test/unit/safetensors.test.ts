@@ -37,7 +37,11 @@ function everyDtype(): Record<string, Tensor> {
   for (const dtype of ['float32', 'float64', 'float16', 'bfloat16'] as const) {
     add(dtype, tensor(new Float64Array(floats), { shape: [2, 3], dtype }), tensor(new Float64Array([-2.75]), { shape: [], dtype }));
   }
-  add('float32', tensor(new Float32Array([3.4028234663852886e38, 1e-45, -7, 0.1, 2, 3]), { shape: [2, 3] }), tensor(new Float32Array([2.65926]), { shape: [] }));
+  add(
+    'float32',
+    tensor(new Float32Array([3.4028234663852886e38, 1e-45, -7, 0.1, 2, 3]), { shape: [2, 3] }),
+    tensor(new Float32Array([2.65926]), { shape: [] }),
+  );
   add(
     'int64',
     tensor(new BigInt64Array([9223372036854775807n, -9223372036854775808n, 9007199254740993n, 0n, -1n, 42n]), { shape: [2, 3] }),
@@ -45,7 +49,14 @@ function everyDtype(): Record<string, Tensor> {
   );
   add('int32', tensor(new Int32Array([2147483647, -2147483648, 0, -1, 7, 9]), { shape: [2, 3] }), tensor(new Int32Array([-3]), { shape: [] }));
   add('uint8', tensor(new Uint8Array([0, 1, 127, 128, 254, 255]), { shape: [2, 3] }), tensor(new Uint8Array([200]), { shape: [] }));
-  add('bool', tensor([[true, false, true], [false, false, true]]), tensor([true], { shape: [] }));
+  add(
+    'bool',
+    tensor([
+      [true, false, true],
+      [false, false, true],
+    ]),
+    tensor([true], { shape: [] }),
+  );
   return out;
 }
 
@@ -85,10 +96,10 @@ describe('safetensors: round trip', () => {
     tidy(() => {
       const tensors = everyDtype();
       const file = path.join(dir, 'all.safetensors');
-      writeSafetensors(file, tensors, { producer: 'test', 'ü': '✓' });
+      writeSafetensors(file, tensors, { producer: 'test', ü: '✓' });
 
       const read = readSafetensors(file);
-      assert.deepEqual(read.metadata, { producer: 'test', 'ü': '✓' });
+      assert.deepEqual(read.metadata, { producer: 'test', ü: '✓' });
       assert.deepEqual([...read.tensors.keys()].sort(), Object.keys(tensors).sort());
       for (const [name, t] of Object.entries(tensors)) {
         const entry = read.tensors.get(name)!;
@@ -105,7 +116,10 @@ describe('safetensors: round trip', () => {
         assert.deepEqual(loaded[name].toArray(), t.toArray(), name);
       }
       assert.equal(loaded['float16.scalar'].item(), -2.75);
-      assert.deepEqual(loaded['float16.matrix'].toArray(), [[1.5, -0, 65504], [-1049 / 2 ** 20, Infinity, NaN]]);
+      assert.deepEqual(loaded['float16.matrix'].toArray(), [
+        [1.5, -0, 65504],
+        [-1049 / 2 ** 20, Infinity, NaN],
+      ]);
       assert.equal(loaded['int64.matrix'].data<'int64'>()[0], 9223372036854775807n);
     });
     assert.equal(memory().tensors, before, 'tidy freed every tensor');
@@ -119,7 +133,10 @@ describe('safetensors: round trip', () => {
       const file = parseSafetensors(bytes, 'in-memory');
       const order = [...file.tensors.values()];
       const expected = [...order].sort((a, b) => elementSize(b.dtype) - elementSize(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      assert.deepEqual(order.map((e) => e.name), expected.map((e) => e.name));
+      assert.deepEqual(
+        order.map((e) => e.name),
+        expected.map((e) => e.name),
+      );
       for (const entry of order) {
         assert.equal((entry.bytes.byteOffset - bytes.byteOffset) % elementSize(entry.dtype), 0, entry.name);
       }
@@ -199,8 +216,7 @@ describe('safetensors: round trip', () => {
 
 describe('safetensors: shared fixtures', () => {
   const files = allFixtureFiles();
-  const asRaw = (file: SafetensorsFile) =>
-    Object.fromEntries([...file.tensors].map(([name, e]) => [name, { dtype: e.dtype, shape: e.shape, bytes: e.bytes }]));
+  const asRaw = (file: SafetensorsFile) => Object.fromEntries([...file.tensors].map(([name, e]) => [name, { dtype: e.dtype, shape: e.shape, bytes: e.bytes }]));
 
   it('reads every fixture file: F32/F64/I64, aligned, as documented', () => {
     assert.ok(files.length >= 26, `found ${files.length} .safetensors files under ${fixturesDir}`);

@@ -29,7 +29,12 @@ describe('TeacherImageCache', () => {
   it('encodes each key once and returns every row in batch order', async () => {
     const cache = new TeacherImageCache(100);
     const teacher = rowEncoder();
-    for (const keys of [[0, 1, 2, 3], [2, 3, 4, 5], [5, 4, 1, 0], [7, 2, 6, 3]]) {
+    for (const keys of [
+      [0, 1, 2, 3],
+      [2, 3, 4, 5],
+      [5, 4, 1, 0],
+      [7, 2, 6, 3],
+    ]) {
       const out = await cache.features(batch(keys), keys, teacher.encode);
       assert.deepEqual(Array.from(out.data() as Float32Array), expected(keys), `keys ${keys}`);
     }
@@ -41,7 +46,11 @@ describe('TeacherImageCache', () => {
   it('beyond its capacity encodes the rest at every draw, still in batch order', async () => {
     const cache = new TeacherImageCache(3);
     const teacher = rowEncoder();
-    for (const keys of [[0, 1, 2, 3], [3, 0, 4, 1], [4, 3, 2, 1]]) {
+    for (const keys of [
+      [0, 1, 2, 3],
+      [3, 0, 4, 1],
+      [4, 3, 2, 1],
+    ]) {
       const out = await cache.features(batch(keys), keys, teacher.encode);
       assert.deepEqual(Array.from(out.data() as Float32Array), expected(keys), `keys ${keys}`);
     }
@@ -106,7 +115,9 @@ describe('DistillationPlugin with a keyed reference stream', function () {
     assert.deepEqual(uncached.plugin.teacherImageStats, { encoded: 24, served: 0 });
     assert.equal(cached.losses.length, 6);
     cached.losses.forEach((row, it) =>
-      row.forEach((v, k) => assert.ok(Math.abs(v - uncached.losses[it][k]) <= 1e-6 * Math.max(1, Math.abs(v)), `step ${it} term ${k}: ${v} vs ${uncached.losses[it][k]}`)),
+      row.forEach((v, k) =>
+        assert.ok(Math.abs(v - uncached.losses[it][k]) <= 1e-6 * Math.max(1, Math.abs(v)), `step ${it} term ${k}: ${v} vs ${uncached.losses[it][k]}`),
+      ),
     );
   });
 });

@@ -7,8 +7,10 @@ interface TinyConfig {
   tokens: { sot: number; eot: number; pad: number };
 }
 
-const isCode = (code: string, ...words: string[]) => (error: Error & { code?: string }) =>
-  error.code === code && words.every((word) => error.message.includes(word));
+const isCode =
+  (code: string, ...words: string[]) =>
+  (error: Error & { code?: string }) =>
+    error.code === code && words.every((word) => error.message.includes(word));
 
 describe('byte-level tokenizer', () => {
   const config = readJsonFixture<TinyConfig>('tiny-clip', 'config.json');
@@ -20,7 +22,10 @@ describe('byte-level tokenizer', () => {
     assert.equal(tokenizer.pad, config.tokens.pad);
     assert.equal(tokenizer.contextLength, config.model.context_length);
     const ids = tokenizer.encode('Aé 😀');
-    assert.deepEqual(ids, Array.from(Buffer.from('aé 😀', 'utf8'), (byte) => byte + 1));
+    assert.deepEqual(
+      ids,
+      Array.from(Buffer.from('aé 😀', 'utf8'), (byte) => byte + 1),
+    );
     for (let byte = 0; byte < 256; byte++) {
       const text = Buffer.from([byte]).toString('latin1');
       for (const id of tokenizer.encode(text)) assert.ok(id >= 1 && id <= tokenizer.vocabSize - 3, `byte ${byte} -> ${id}`);

@@ -15,8 +15,10 @@ interface TokenizerCase {
 /** Runs `zscl tokenize ...args` in-process; returns the lines it printed. */
 const runTokenize = (...args: string[]): Promise<string[]> => runCommand(registerTokenize, 'tokenize', ...args);
 
-const isCode = (code: string, ...words: string[]) => (error: Error & { code?: string }) =>
-  error.code === code && words.every((word) => error.message.includes(word));
+const isCode =
+  (code: string, ...words: string[]) =>
+  (error: Error & { code?: string }) =>
+    error.code === code && words.every((word) => error.message.includes(word));
 
 describe('zscl tokenize', () => {
   const { cases } = readJsonFixture<{ cases: TokenizerCase[] }>('tokenizer', 'cases.json');

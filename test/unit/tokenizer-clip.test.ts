@@ -42,8 +42,10 @@ function lcg(seed: number): () => number {
   return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
-const isCode = (code: string, ...words: string[]) => (error: Error & { code?: string }) =>
-  error.code === code && words.every((word) => error.message.includes(word));
+const isCode =
+  (code: string, ...words: string[]) =>
+  (error: Error & { code?: string }) =>
+    error.code === code && words.every((word) => error.message.includes(word));
 
 describe('CLIP tokenizer: behaviour', () => {
   let tokenizer: ClipTokenizer;
@@ -118,7 +120,16 @@ describe('CLIP tokenizer: behaviour', () => {
 
   it('finishes each pass before merging the pairs it creates, even when those rank lower', () => {
     // CLIP's list never ranks a pair below the pairs its symbols came from; an arbitrary list can.
-    assert.deepEqual(mergeBpe(['a', 'b', 'a', 'b', 'x'], new Map([['a b', 1], ['ab a', 0]])), ['ab', 'ab', 'x']);
+    assert.deepEqual(
+      mergeBpe(
+        ['a', 'b', 'a', 'b', 'x'],
+        new Map([
+          ['a b', 1],
+          ['ab a', 0],
+        ]),
+      ),
+      ['ab', 'ab', 'x'],
+    );
     const random = lcg(3);
     for (let trial = 0; trial < 500; trial++) {
       const pieces = ['a', 'b', 'c', 'ab', 'ba', 'bc', 'abc', 'aba', 'cab', 'bab'];

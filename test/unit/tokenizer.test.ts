@@ -73,8 +73,7 @@ describe('CLIP tokenizer: shared reference cases (tokenizer/cases.json)', () => 
     for (const c of long) {
       assert.throws(
         () => tokenizer.tokenize(c.text),
-        (error: Error & { code?: string }) =>
-          error.code === 'E_ARG' && error.message.includes(`has ${c.ids.length} tokens`) && error.message.includes('77'),
+        (error: Error & { code?: string }) => error.code === 'E_ARG' && error.message.includes(`has ${c.ids.length} tokens`) && error.message.includes('77'),
       );
       assert.deepEqual(Array.from(tokenizer.tokenize(c.text, { truncate: 'eot' })[0]), c.tokenize77);
       // The ZSCL repository's clip.tokenize: ids[:77], EOT lost.

@@ -30,13 +30,11 @@ function checkTruthful({ scene, caption }: Sample): void {
   const bg = scene.background;
   const bgColours = new Set(bg.kind === 'gradient' ? [bg.from, bg.to] : [bg.colour]);
   // Captions describe groups of identical objects (same shape/glyph, colour and texture).
-  const groupKey = (o: Scene['objects'][number]): string =>
-    `${o.kind === 'shape' ? o.shape : o.glyph}|${o.colour}|${o.texture}`;
+  const groupKey = (o: Scene['objects'][number]): string => `${o.kind === 'shape' ? o.shape : o.glyph}|${o.colour}|${o.texture}`;
   const groupSizes = new Map<string, number>();
   for (const o of scene.objects) groupSizes.set(groupKey(o), (groupSizes.get(groupKey(o)) ?? 0) + 1);
   const groupCounts = new Set(groupSizes.values());
-  const shapeGroupCounts = (shape: ShapeName): number[] =>
-    [...groupSizes].filter(([key]) => key.startsWith(`${shape}|`)).map(([, n]) => n);
+  const shapeGroupCounts = (shape: ShapeName): number[] => [...groupSizes].filter(([key]) => key.startsWith(`${shape}|`)).map(([, n]) => n);
 
   for (const t of tokens) {
     if ((COLOURS as readonly string[]).includes(t)) {
@@ -46,15 +44,25 @@ function checkTruthful({ scene, caption }: Sample): void {
       assert.ok(shapeGroupCounts(t as ShapeName).includes(1), `singular '${t}' in "${caption}"`);
     }
     const plural = PLURAL_TO_SHAPE.get(t);
-    if (plural) assert.ok(shapeGroupCounts(plural).some((c) => c > 1), `plural '${t}' in "${caption}"`);
+    if (plural)
+      assert.ok(
+        shapeGroupCounts(plural).some((c) => c > 1),
+        `plural '${t}' in "${caption}"`,
+      );
     const count = (COUNT_WORDS as readonly string[]).indexOf(t);
     if (count > 0) assert.ok(groupCounts.has(count), `count '${t}' in "${caption}"`);
     if ((TEXTURES as readonly string[]).includes(t)) {
-      assert.ok(scene.objects.some((o) => o.texture === t), `texture '${t}' in "${caption}"`);
+      assert.ok(
+        scene.objects.some((o) => o.texture === t),
+        `texture '${t}' in "${caption}"`,
+      );
     }
     if ((SIZES as readonly string[]).includes(t)) assert.equal(t, scene.size, `size in "${caption}"`);
     if (/^[A-Z0-9]$/.test(t)) {
-      assert.ok(scene.objects.some((o) => o.kind === 'glyph' && o.glyph === t), `glyph '${t}' in "${caption}"`);
+      assert.ok(
+        scene.objects.some((o) => o.kind === 'glyph' && o.glyph === t),
+        `glyph '${t}' in "${caption}"`,
+      );
     }
     if (['left', 'right', 'top', 'bottom', 'center'].includes(t)) {
       assert.ok(scene.position !== undefined && caption.includes(POSITION_PHRASES[scene.position]), `position in "${caption}"`);
@@ -69,7 +77,10 @@ function checkTruthful({ scene, caption }: Sample): void {
       assert.ok(tokens.includes(o.glyph), `glyph ${o.glyph} missing from "${caption}"`);
     } else {
       const nouns = [o.shape, SHAPE_PLURALS[o.shape], ...GENERIC];
-      assert.ok(tokens.some((t) => nouns.includes(t)), `${o.shape} missing from "${caption}"`);
+      assert.ok(
+        tokens.some((t) => nouns.includes(t)),
+        `${o.shape} missing from "${caption}"`,
+      );
     }
   }
 }
@@ -77,8 +88,14 @@ function checkTruthful({ scene, caption }: Sample): void {
 describe('demo world: captions', () => {
   it('gives the same caption for the same scene and stream', () => {
     const a = samples(31, 300).map((s) => s.caption);
-    assert.deepEqual(samples(31, 300).map((s) => s.caption), a);
-    assert.notDeepEqual(samples(32, 300).map((s) => s.caption), a);
+    assert.deepEqual(
+      samples(31, 300).map((s) => s.caption),
+      a,
+    );
+    assert.notDeepEqual(
+      samples(32, 300).map((s) => s.caption),
+      a,
+    );
   });
 
   it('only mentions attributes the scene has, and always names every object', () => {
@@ -107,7 +124,10 @@ describe('demo world: captions', () => {
         assert.ok(!tokens.some((t) => [...PLURAL_TO_SHAPE.keys(), ...GENERIC_NOUNS.plural].includes(t)), caption);
         continue;
       }
-      assert.ok(tokens.some((t) => [...PLURAL_TO_SHAPE.keys(), ...GENERIC_NOUNS.plural].includes(t)), caption);
+      assert.ok(
+        tokens.some((t) => [...PLURAL_TO_SHAPE.keys(), ...GENERIC_NOUNS.plural].includes(t)),
+        caption,
+      );
       if (!tokens.includes(COUNT_WORDS[n])) {
         bare++;
         assert.ok(!tokens.some((t) => (COUNT_WORDS as readonly string[]).includes(t)), caption);
@@ -119,8 +139,23 @@ describe('demo world: captions', () => {
   it('is varied: framing, glyph phrasing and optional attributes change', () => {
     const captions = samples(35, 2000).map((s) => s.caption);
     assert.ok(new Set(captions).size > 1800, `${new Set(captions).size} distinct of 2000`);
-    for (const pattern of [/^a photo of /, /^a picture of /, /^an image of /, /^there (is|are) /, / background with /, /the letter [A-Z] in /, /the (digit|number) [0-9]/, / at the top left/, / on a noisy /, /gradient/, /^(one|two|three|four|five|six|a|an) /]) {
-      assert.ok(captions.some((c) => pattern.test(c)), `no caption matches ${pattern}`);
+    for (const pattern of [
+      /^a photo of /,
+      /^a picture of /,
+      /^an image of /,
+      /^there (is|are) /,
+      / background with /,
+      /the letter [A-Z] in /,
+      /the (digit|number) [0-9]/,
+      / at the top left/,
+      / on a noisy /,
+      /gradient/,
+      /^(one|two|three|four|five|six|a|an) /,
+    ]) {
+      assert.ok(
+        captions.some((c) => pattern.test(c)),
+        `no caption matches ${pattern}`,
+      );
     }
   });
 });

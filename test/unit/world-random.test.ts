@@ -55,7 +55,10 @@ describe('demo world: seeded random numbers (xoshiro128**)', () => {
     const items = Array.from({ length: 20 }, (_, i) => i);
     const shuffled = rng.shuffle([...items]);
     assert.notDeepEqual(shuffled, items);
-    assert.deepEqual([...shuffled].sort((a, b) => a - b), items);
+    assert.deepEqual(
+      [...shuffled].sort((a, b) => a - b),
+      items,
+    );
     const parent = Rng.fromSeed(9);
     const child = parent.fork();
     assert.notDeepEqual(draws(child, 10), draws(parent, 10));
@@ -63,10 +66,16 @@ describe('demo world: seeded random numbers (xoshiro128**)', () => {
 
   it('rejects bad seeds and states with E_ARG', () => {
     for (const bad of [-1, 1.5, 2 ** 32, Number.NaN, null, {}] as unknown[]) {
-      assert.throws(() => Rng.fromSeed(bad as number), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+      assert.throws(
+        () => Rng.fromSeed(bad as number),
+        (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+      );
     }
     for (const bad of [[0, 0, 0, 0], [1, 2, 3], [1, 2, 3, -4], 'abcd'] as unknown[]) {
-      assert.throws(() => Rng.fromState(bad as number[]), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+      assert.throws(
+        () => Rng.fromState(bad as number[]),
+        (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+      );
     }
   });
 });

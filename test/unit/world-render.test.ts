@@ -55,7 +55,10 @@ describe('demo world: rendering', () => {
     assert.ok(Math.max(...inside) >= 240 && Math.min(...inside) <= 110, `red channel ${Math.min(...inside)}..${Math.max(...inside)}`);
     // Anti-aliasing: the disc edge has intermediate values.
     const row = Array.from({ length: S }, (_, x) => pixel(solid, S, x, 16)[0]);
-    assert.ok(row.some((v) => v > 20 && v < 245), 'edge pixels blend');
+    assert.ok(
+      row.some((v) => v > 20 && v < 245),
+      'edge pixels blend',
+    );
   });
 
   it('holds every glyph of A-Z, 0-9 in the atlas, each with a distinct mask', () => {
@@ -73,7 +76,10 @@ describe('demo world: rendering', () => {
       }
     }
     assert.equal(sampleGlyph(glyphMip('A', 8), -0.5, 0.5), 0);
-    assert.throws(() => glyphMip('a', 8), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+    assert.throws(
+      () => glyphMip('a', 8),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
   });
 
   it('normalises with CLIP mean/std into NCHW without NaN', () => {
@@ -86,8 +92,14 @@ describe('demo world: rendering', () => {
         assert.ok(Math.abs(x[c * S * S + p] - expected) < 1e-6);
       }
     }
-    assert.throws(() => normaliseForClip(rgb, 2, S), (e: unknown) => e instanceof ZsclError && e.code === 'E_SHAPE');
-    assert.throws(() => normaliseForClip(rgb, 1.5, S), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+    assert.throws(
+      () => normaliseForClip(rgb, 2, S),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_SHAPE',
+    );
+    assert.throws(
+      () => normaliseForClip(rgb, 1.5, S),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
   });
 
   it('batches images identical to renderScene + normaliseForClip, finite and in range', () => {
@@ -124,11 +136,23 @@ describe('demo world: rendering', () => {
   it('rejects bad sizes and batch sizes with E_ARG', () => {
     const scene = singleCircle('solid');
     for (const size of [7, 513, 31.5, '32', undefined] as unknown[]) {
-      assert.throws(() => renderScene(scene, size as number), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+      assert.throws(
+        () => renderScene(scene, size as number),
+        (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+      );
     }
-    assert.throws(() => createCaptionedWorld({ size: 4 }), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
-    assert.throws(() => createCaptionedWorld().batch(Rng.fromSeed(1), -1), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
-    assert.throws(() => captionedStream(1, 2.5).next(), (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG');
+    assert.throws(
+      () => createCaptionedWorld({ size: 4 }),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
+    assert.throws(
+      () => createCaptionedWorld().batch(Rng.fromSeed(1), -1),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
+    assert.throws(
+      () => captionedStream(1, 2.5).next(),
+      (e: unknown) => e instanceof ZsclError && e.code === 'E_ARG',
+    );
   });
 
   it('rejects malformed scenes with E_ARG naming the field', () => {

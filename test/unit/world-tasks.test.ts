@@ -93,7 +93,14 @@ describe('demo world: classification tasks', () => {
   it('describe themselves: class names, one-slot templates, image size', () => {
     assert.deepEqual(
       tasks.map((t) => [t.name, t.classNames.length]),
-      [['shapes', 10], ['colours', 12], ['counts', 6], ['textures', 5], ['letters', 26], ['glyph-digits', 10]],
+      [
+        ['shapes', 10],
+        ['colours', 12],
+        ['counts', 6],
+        ['textures', 5],
+        ['letters', 26],
+        ['glyph-digits', 10],
+      ],
     );
     for (const t of tasks) {
       assert.equal(t.imageSize, 32);
@@ -112,7 +119,10 @@ describe('demo world: classification tasks', () => {
       assert.deepEqual(a.shape, [n, 3, S, S]);
       const perClass = new Array<number>(t.classNames.length).fill(0);
       for (const l of a.labels) perClass[l]++;
-      assert.ok(perClass.every((c) => c === 2), `${t.name}: ${perClass}`);
+      assert.ok(
+        perClass.every((c) => c === 2),
+        `${t.name}: ${perClass}`,
+      );
       for (const v of a.images) assert.ok(Number.isFinite(v));
       const other = (WORLD_TASKS[t.name] as typeof shapeTask)({ testSeed: 99 }).testSet(n);
       assert.notDeepEqual(other.images, a.images);

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import type { Tensor } from '../../lib';
-import { ByteLevelTokenizer, ClipModel, ZeroShotClassifier, fillTemplate, loadTensors, noGrad, parseModelConfig, randn, stack, tokenizeToTensor } from '../../lib';
+import {
+  ByteLevelTokenizer,
+  ClipModel,
+  ZeroShotClassifier,
+  fillTemplate,
+  loadTensors,
+  noGrad,
+  parseModelConfig,
+  randn,
+  stack,
+  tokenizeToTensor,
+} from '../../lib';
 import { assertClose } from '../support/compare';
 import { coded } from '../support/errors';
 import { fixture, readJsonFixture } from '../support/fixtures';
-
-
 
 describe('ZeroShotClassifier', () => {
   const tokenizer = new ByteLevelTokenizer({ vocabSize: 1000, contextLength: 16 });
@@ -35,7 +44,10 @@ describe('ZeroShotClassifier', () => {
     assert.equal(fillTemplate('a photo of a {}.', 'cat'), 'a photo of a cat.');
     assert.equal(fillTemplate('{c} and {c}', 'dog'), 'dog and dog');
     assert.equal(fillTemplate('a {}', '$& $1'), 'a $& $1', 'class names are taken literally');
-    assert.equal(fillTemplate((c) => c.toUpperCase(), 'owl'), 'OWL');
+    assert.equal(
+      fillTemplate((c) => c.toUpperCase(), 'owl'),
+      'OWL',
+    );
     assert.throws(() => fillTemplate('a photo', 'cat'), coded('E_ARG', "'a photo'"));
   });
 

@@ -77,9 +77,13 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
     const halves = splitTrainTest(all, { ratio: 0.8, seed: 42 });
     return { ...fromDataset(halves.train, halves.test), classNames: [...(task.classNames ?? all.classNames ?? [])] };
   }
-  if (!isMtilDataset(task.dataset)) throw new ZsclError(`task '${task.dataset}' is not an MTIL dataset; give imageFolder or trainManifest/testManifest`, 'E_CONFIG');
+  if (!isMtilDataset(task.dataset))
+    throw new ZsclError(`task '${task.dataset}' is not an MTIL dataset; give imageFolder or trainManifest/testManifest`, 'E_CONFIG');
   const root = config.data!.root;
-  return { ...fromDataset(mtilDataset(task.dataset, root, 'train'), mtilDataset(task.dataset, root, 'test')), lr: task.lr ?? referenceLearningRate(task.dataset) };
+  return {
+    ...fromDataset(mtilDataset(task.dataset, root, 'train'), mtilDataset(task.dataset, root, 'test')),
+    lr: task.lr ?? referenceLearningRate(task.dataset),
+  };
 }
 
 /** Class-incremental tasks: the dataset's classes in the chosen order, cut into steps. */
@@ -207,7 +211,14 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
     data.referenceImages = () =>
       imagesOf(
         new LoaderStream(
-          new DataLoader(images, { batchSize: ref.batchSize ?? batchSize, shuffle: true, seed, workers, transform: clipEvalTransform({ size }), onBadSample: 'skip' }),
+          new DataLoader(images, {
+            batchSize: ref.batchSize ?? batchSize,
+            shuffle: true,
+            seed,
+            workers,
+            transform: clipEvalTransform({ size }),
+            onBadSample: 'skip',
+          }),
         ),
       );
   }
@@ -218,7 +229,13 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   }
   if (config.strategy === 'lwf-vr') {
     const contextLength = tokenizer.contextLength;
-    const rows = virtualVocabulary(seed, { count: ref?.virtualTexts ?? 1000, vocabSize: tokenizer.vocabSize, sot: tokenizer.sot, eot: tokenizer.eot, contextLength });
+    const rows = virtualVocabulary(seed, {
+      count: ref?.virtualTexts ?? 1000,
+      vocabSize: tokenizer.vocabSize,
+      sot: tokenizer.sot,
+      eot: tokenizer.eot,
+      contextLength,
+    });
     const flat = new Int32Array(rows.length * contextLength);
     rows.forEach((r, i) => flat.set(r, i * contextLength));
     data.virtualTexts = tensor(flat, { shape: [rows.length, contextLength], dtype: 'int64' });
@@ -246,7 +263,13 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
 }
 
 function evaluationSet(task: TaskData, size: number, batchSize: number, maxImages?: number): EvaluationSet {
-  const test = maxImages && task.test.length > maxImages ? new SubsetDataset(task.test, Array.from({ length: maxImages }, (_, i) => i)) : task.test;
+  const test =
+    maxImages && task.test.length > maxImages
+      ? new SubsetDataset(
+          task.test,
+          Array.from({ length: maxImages }, (_, i) => i),
+        )
+      : task.test;
   return {
     name: task.name,
     classNames: task.classNames,
@@ -264,7 +287,11 @@ function exampleSource(dataset: Dataset, size: number): ExampleSource {
   return {
     length: dataset.length,
     load: async (indices) => {
-      const loader = new DataLoader(new SubsetDataset(dataset, indices), { batchSize: Math.max(1, indices.length), transform: clipEvalTransform({ size }), onBadSample: 'skip' });
+      const loader = new DataLoader(new SubsetDataset(dataset, indices), {
+        batchSize: Math.max(1, indices.length),
+        transform: clipEvalTransform({ size }),
+        onBadSample: 'skip',
+      });
       for await (const b of loader) return { images: b.images, labels: b.labels };
       throw new ZsclError('iCaRL: no exemplar image could be loaded', 'E_IO');
     },

@@ -107,7 +107,10 @@ export function validateBenchmarkConfig(json: unknown): BenchmarkConfig {
   if (c.setting === 'mtil') {
     if (c.tasks === undefined && c.order === undefined) fail('tasks/order', 'a task list or an MTIL order ("I", "II" or names)', undefined);
     if (c.order !== undefined && c.order !== 'I' && c.order !== 'II' && !Array.isArray(c.order)) fail('order', '"I", "II" or a list of dataset names', c.order);
-    if ((c.order !== undefined || (Array.isArray(c.tasks) && c.tasks.some((t) => !(t as TaskConfig).imageFolder && !(t as TaskConfig).trainManifest))) && !(c.data as { root?: unknown } | undefined)?.root) {
+    if (
+      (c.order !== undefined || (Array.isArray(c.tasks) && c.tasks.some((t) => !(t as TaskConfig).imageFolder && !(t as TaskConfig).trainManifest))) &&
+      !(c.data as { root?: unknown } | undefined)?.root
+    ) {
       fail('data.root', 'the folder holding the MTIL datasets', (c.data as { root?: unknown } | undefined)?.root);
     }
     if (c.tasks !== undefined) {
@@ -133,7 +136,8 @@ export function validateBenchmarkConfig(json: unknown): BenchmarkConfig {
   optionalNumber(training, 'labelSmoothing', 'training', (v) => v >= 0 && v < 1, 'in [0, 1)');
   optionalNumber(training, 'seed', 'training', (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
   optionalNumber(training, 'fewShot', 'training', (v) => Number.isInteger(v) && v >= 1, 'a positive integer (samples per class)');
-  if (training?.trainMode !== undefined && !['whole', 'image', 'text'].includes(training.trainMode as string)) fail('training.trainMode', "'whole', 'image' or 'text'", training.trainMode);
+  if (training?.trainMode !== undefined && !['whole', 'image', 'text'].includes(training.trainMode as string))
+    fail('training.trainMode', "'whole', 'image' or 'text'", training.trainMode);
   optionalNumber(c, 'checkpointEvery', 'config', (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
   return c as unknown as BenchmarkConfig;
 }

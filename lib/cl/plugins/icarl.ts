@@ -163,7 +163,11 @@ export class ICarlPlugin implements Plugin {
     const perClass = Math.max(1, Math.floor(budget / Math.max(1, classes.length)));
     const chosen: Exemplar[][] = classes.map((c) => {
       const members = labels.flatMap((l, i) => (l === c ? [i] : []));
-      return herding(members.map((i) => features[i]), dim, perClass).map((j) => ({ task: task.taskIndex, index: members[j] }));
+      return herding(
+        members.map((i) => features[i]),
+        dim,
+        perClass,
+      ).map((j) => ({ task: task.taskIndex, index: members[j] }));
     });
     // Interleave classes so truncating the list later keeps every class represented.
     const out: Exemplar[] = [];

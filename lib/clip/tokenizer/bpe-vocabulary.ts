@@ -60,20 +60,14 @@ export function buildBpeVocabulary(text: string, specials: readonly string[], so
   let start = text.indexOf('\n') + 1;
   for (let rank = 0; rank < CLIP_MERGE_COUNT; rank++) {
     if (start === 0 || start >= text.length) {
-      throw new ZsclError(
-        `CLIP vocabulary ${source}: expected a header line and ${CLIP_MERGE_COUNT} merge lines but found only ${rank} merges`,
-        'E_FORMAT',
-      );
+      throw new ZsclError(`CLIP vocabulary ${source}: expected a header line and ${CLIP_MERGE_COUNT} merge lines but found only ${rank} merges`, 'E_FORMAT');
     }
     const end = text.indexOf('\n', start);
     const line = text.slice(start, end < 0 ? text.length : end);
     start = end + 1;
     const parts = line.split(SYMBOL_SEPARATOR).filter((part) => part !== '');
     if (parts.length !== 2) {
-      throw new ZsclError(
-        `CLIP vocabulary ${source}: line ${rank + 2} should hold two symbols separated by a space but is '${line.slice(0, 60)}'`,
-        'E_FORMAT',
-      );
+      throw new ZsclError(`CLIP vocabulary ${source}: line ${rank + 2} should hold two symbols separated by a space but is '${line.slice(0, 60)}'`, 'E_FORMAT');
     }
     ranks.set(`${parts[0]} ${parts[1]}`, rank);
     vocab.push(parts[0] + parts[1]);

@@ -66,10 +66,7 @@ export class ClipTokenizer extends TokenizerBase {
     // The reference pattern, matched case-insensitively. `\s` of Python's `regex` module is
     // Unicode White_Space (JavaScript's `\s` would also take U+FEFF).
     const specialAlternatives = specials.map((spelling) => escapeRegExp(spelling) + '|').join('');
-    this.splitPattern = new RegExp(
-      `${specialAlternatives}'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\p{White_Space}\\p{L}\\p{N}]+`,
-      'giu',
-    );
+    this.splitPattern = new RegExp(`${specialAlternatives}'s|'t|'re|'ve|'m|'ll|'d|\\p{L}+|\\p{N}|[^\\p{White_Space}\\p{L}\\p{N}]+`, 'giu');
   }
 
   private static checkOptions(path: unknown, options: ClipTokenizerOptions): readonly [string, string] {

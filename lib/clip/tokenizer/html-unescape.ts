@@ -53,7 +53,5 @@ function numericReference(body: string): string {
  */
 export function htmlUnescape(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(CHARREF_RE, (match, body: string) =>
-    body[0] === '#' ? numericReference(body) : decodeHTML(match, DecodingMode.Legacy),
-  );
+  return text.replace(CHARREF_RE, (match, body: string) => (body[0] === '#' ? numericReference(body) : decodeHTML(match, DecodingMode.Legacy)));
 }

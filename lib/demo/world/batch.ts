@@ -102,11 +102,7 @@ export function createCaptionedWorld(options: CaptionedWorldOptions = {}): Capti
  * Synchronous generator; never finishes (take what you need).
  * @throws ZsclError E_ARG for an invalid seed, batch size or options (on the first `next()`).
  */
-export function* captionedStream(
-  seed: number | string,
-  batchSize: number,
-  options: CaptionedWorldOptions = {},
-): Generator<CaptionedBatch, never, undefined> {
+export function* captionedStream(seed: number | string, batchSize: number, options: CaptionedWorldOptions = {}): Generator<CaptionedBatch, never, undefined> {
   const rng = Rng.fromSeed(seed);
   checkBatchSize(batchSize, 'captionedStream');
   const world = createCaptionedWorld(options);

@@ -105,9 +105,7 @@ export function captionFor(scene: Scene, rng: Rng): string {
   const groups = groupObjects(scene);
   const single = scene.objects.length === 1;
   const size = rng.chance(single ? 0.5 : 0.3) ? scene.size : undefined;
-  const phrases = groups.map(({ object, count }) =>
-    object.kind === 'shape' ? shapePhrase(rng, object, count, size) : glyphPhrase(rng, object, size),
-  );
+  const phrases = groups.map(({ object, count }) => (object.kind === 'shape' ? shapePhrase(rng, object, count, size) : glyphPhrase(rng, object, size)));
   let body = joinPhrases(phrases);
   if (scene.position !== undefined && rng.chance(0.5)) body += ` ${POSITION_PHRASES[scene.position]}`;
   const background = rng.chance(0.5) ? backgroundPhrase(rng, scene.background) : undefined;

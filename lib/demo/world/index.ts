@@ -11,16 +11,7 @@ export { captionFor, POSITION_PHRASES, GENERIC_NOUNS } from './caption';
 export { CLIP_MEAN, CLIP_STD, normaliseForClip, normaliseInto } from './normalise';
 export { DEFAULT_IMAGE_SIZE, renderBatch, createCaptionedWorld, captionedStream } from './batch';
 export type { ImageBatch, CaptionedBatch, CaptionedWorld, CaptionedWorldOptions } from './batch';
-export {
-  shapeTask,
-  colourTask,
-  countTask,
-  textureTask,
-  letterTask,
-  digitGlyphTask,
-  WORLD_TASKS,
-  TEXTURE_TASK_SHAPES,
-} from './tasks';
+export { shapeTask, colourTask, countTask, textureTask, letterTask, digitGlyphTask, WORLD_TASKS, TEXTURE_TASK_SHAPES } from './tasks';
 export type { WorldTask, WorldTaskOptions, LabelledBatch } from './tasks';
 export { createReferenceSet } from './reference';
 export type { ReferenceSet, ReferenceSetOptions } from './reference';

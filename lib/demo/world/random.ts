@@ -53,10 +53,7 @@ export class Rng {
     if (typeof seed === 'string') s = hashString(seed);
     else if (Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff) s = seed;
     else {
-      throw new ZsclError(
-        `Rng.fromSeed: expected an integer in [0, 2^32) or a string for seed but received ${describeValue(seed)}`,
-        'E_ARG',
-      );
+      throw new ZsclError(`Rng.fromSeed: expected an integer in [0, 2^32) or a string for seed but received ${describeValue(seed)}`, 'E_ARG');
     }
     const words: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -75,15 +72,9 @@ export class Rng {
    */
   static fromState(state: readonly number[]): Rng {
     const valid =
-      Array.isArray(state) &&
-      state.length === 4 &&
-      state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) &&
-      state.some((w) => w !== 0);
+      Array.isArray(state) && state.length === 4 && state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) && state.some((w) => w !== 0);
     if (!valid) {
-      throw new ZsclError(
-        `Rng.fromState: expected four unsigned 32-bit integers, not all zero, but received ${describeValue(state)}`,
-        'E_ARG',
-      );
+      throw new ZsclError(`Rng.fromState: expected four unsigned 32-bit integers, not all zero, but received ${describeValue(state)}`, 'E_ARG');
     }
     return new Rng(state[0] | 0, state[1] | 0, state[2] | 0, state[3] | 0);
   }

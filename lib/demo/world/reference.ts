@@ -54,12 +54,18 @@ export function createReferenceSet(options: ReferenceSetOptions = {}): Reference
     imageSize: size,
     sample(rng: Rng, n: number): ImageBatch {
       checkBatchSize(n, 'ReferenceSet.sample');
-      return renderBatch(Array.from({ length: n }, () => sampler(rng)), size);
+      return renderBatch(
+        Array.from({ length: n }, () => sampler(rng)),
+        size,
+      );
     },
     images(n: number): ImageBatch {
       checkBatchSize(n, 'ReferenceSet.images');
       const rng = Rng.fromSeed(`${seed}:images`);
-      return renderBatch(Array.from({ length: n }, () => sampler(rng)), size);
+      return renderBatch(
+        Array.from({ length: n }, () => sampler(rng)),
+        size,
+      );
     },
     texts(n: number): string[] {
       checkBatchSize(n, 'ReferenceSet.texts');

@@ -31,10 +31,7 @@ const NOISE_GRAIN_AMPLITUDE = 12;
  */
 export function checkImageSize(size: unknown, caller: string): asserts size is number {
   if (!Number.isInteger(size) || (size as number) < MIN_IMAGE_SIZE || (size as number) > MAX_IMAGE_SIZE) {
-    throw new ZsclError(
-      `${caller}: expected an integer in [${MIN_IMAGE_SIZE}, ${MAX_IMAGE_SIZE}] for size but received ${describeValue(size)}`,
-      'E_ARG',
-    );
+    throw new ZsclError(`${caller}: expected an integer in [${MIN_IMAGE_SIZE}, ${MAX_IMAGE_SIZE}] for size but received ${describeValue(size)}`, 'E_ARG');
   }
 }
 
@@ -82,7 +79,10 @@ export function checkScene(scene: unknown, caller: string): asserts scene is Sce
     if (!TEXTURES.includes(o.texture)) fail(`one of ${TEXTURES.join(', ')} for object.texture`, o.texture);
     if (!isRgb(o.rgb)) fail('three values in [0, 255] for object.rgb', o.rgb);
     if (!isFiniteNumber(o.x) || !isFiniteNumber(o.y) || !isFiniteNumber(o.rotation)) {
-      fail('finite numbers for object.x, object.y and object.rotation', [o.x, o.y, o.rotation].find((v) => !isFiniteNumber(v)));
+      fail(
+        'finite numbers for object.x, object.y and object.rotation',
+        [o.x, o.y, o.rotation].find((v) => !isFiniteNumber(v)),
+      );
     }
     if (!(isFiniteNumber(o.radius) && o.radius > 0 && o.radius <= 1)) fail('a number in (0, 1] for object.radius', o.radius);
   }
@@ -137,8 +137,7 @@ function paintBackground(bg: Background, size: number, work: Float32Array): void
       const fx = lx - x0;
       const l = y0 * NOISE_LATTICE + x0;
       const smooth =
-        (lattice[l] * (1 - fx) + lattice[l + 1] * fx) * (1 - fy) +
-        (lattice[l + NOISE_LATTICE] * (1 - fx) + lattice[l + NOISE_LATTICE + 1] * fx) * fy;
+        (lattice[l] * (1 - fx) + lattice[l + 1] * fx) * (1 - fy) + (lattice[l + NOISE_LATTICE] * (1 - fx) + lattice[l + NOISE_LATTICE + 1] * fx) * fy;
       const offset = smooth * NOISE_SMOOTH_AMPLITUDE + rng.nextUint32() * grain - NOISE_GRAIN_AMPLITUDE;
       const i = 3 * (y * size + x);
       work[i] = clamp255(r + offset);
@@ -151,11 +150,8 @@ function paintBackground(bg: Background, size: number, work: Float32Array): void
 /** The second colour of patterned fills: a shade of light colours, a tint of dark ones. */
 function patternColour(rgb: Rgb): Rgb {
   const luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2];
-  return luminance > 140
-    ? [rgb[0] * 0.4, rgb[1] * 0.4, rgb[2] * 0.4]
-    : [rgb[0] * 0.35 + 165, rgb[1] * 0.35 + 165, rgb[2] * 0.35 + 165];
+  return luminance > 140 ? [rgb[0] * 0.4, rgb[1] * 0.4, rgb[2] * 0.4] : [rgb[0] * 0.35 + 165, rgb[1] * 0.35 + 165, rgb[2] * 0.35 + 165];
 }
-
 
 /** Anti-aliased square wave: 1 in the middle half of each period of t (t in periods), else 0. */
 function band(t: number, periodPixels: number): number {
@@ -201,7 +197,7 @@ function paintObject(o: SceneObject, size: number, work: Float32Array): void {
 
       let mix = 0; // share of the pattern colour at this pixel
       if (o.texture === 'striped') {
-        mix = band((u + v) * Math.SQRT1_2 / period, period);
+        mix = band(((u + v) * Math.SQRT1_2) / period, period);
       } else if (o.texture === 'dotted') {
         const gu = (u / period - Math.floor(u / period) - 0.5) * period;
         const gv = (v / period - Math.floor(v / period) - 0.5) * period;

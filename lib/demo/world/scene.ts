@@ -20,15 +20,7 @@ import {
   SIZES,
   TEXTURES,
 } from './vocabulary';
-import type {
-  BackgroundKind,
-  ColourName,
-  PositionName,
-  Rgb,
-  ShapeName,
-  SizeName,
-  TextureName,
-} from './vocabulary';
+import type { BackgroundKind, ColourName, PositionName, Rgb, ShapeName, SizeName, TextureName } from './vocabulary';
 
 interface ObjectBase {
   /** Named colour (what captions say) and the jittered RGB actually drawn. */
@@ -44,8 +36,7 @@ interface ObjectBase {
 
 /** One drawn object: a shape, or a glyph (a letter A-Z or a digit 0-9). */
 export type SceneObject =
-  | (ObjectBase & { readonly kind: 'shape'; readonly shape: ShapeName })
-  | (ObjectBase & { readonly kind: 'glyph'; readonly glyph: string });
+  (ObjectBase & { readonly kind: 'shape'; readonly shape: ShapeName }) | (ObjectBase & { readonly kind: 'glyph'; readonly glyph: string });
 
 /** The backdrop; `seed` makes noise reproducible. Gradients run from `from` to `to` at `angle`. */
 export type Background =
@@ -133,10 +124,7 @@ function listOption<T>(name: string, value: readonly T[] | undefined, vocabulary
   }
   for (const v of value) {
     if (!vocabulary.includes(v)) {
-      throw new ZsclError(
-        `createSceneSampler: unknown value ${describeValue(v)} in ${name}; expected one of ${vocabulary.join(', ')}`,
-        'E_ARG',
-      );
+      throw new ZsclError(`createSceneSampler: unknown value ${describeValue(v)} in ${name}; expected one of ${vocabulary.join(', ')}`, 'E_ARG');
     }
   }
   return [...new Set(value)];
@@ -198,7 +186,10 @@ function itemKey(combo: Combo): string {
 
 /** Splits n into k positive parts uniformly among compositions. */
 function splitCount(rng: Rng, n: number, k: number): number[] {
-  const cuts = rng.shuffle(Array.from({ length: n - 1 }, (_, i) => i + 1)).slice(0, k - 1).sort((a, b) => a - b);
+  const cuts = rng
+    .shuffle(Array.from({ length: n - 1 }, (_, i) => i + 1))
+    .slice(0, k - 1)
+    .sort((a, b) => a - b);
   const parts: number[] = [];
   let last = 0;
   for (const c of [...cuts, n]) {
@@ -234,10 +225,7 @@ export function createSceneSampler(options: SceneOptions = {}): SceneSampler {
   }
   const composition = options.composition ?? 'any';
   if (!['homogeneous', 'mixed', 'any'].includes(composition)) {
-    throw new ZsclError(
-      `createSceneSampler: expected 'homogeneous', 'mixed' or 'any' for composition but received ${describeValue(composition)}`,
-      'E_ARG',
-    );
+    throw new ZsclError(`createSceneSampler: expected 'homogeneous', 'mixed' or 'any' for composition but received ${describeValue(composition)}`, 'E_ARG');
   }
   const mixedProbability = probabilityOption('mixedProbability', options.mixedProbability) ?? 0.3;
   const holdout = validateHoldout(options.holdout);
@@ -286,10 +274,7 @@ export function createSceneSampler(options: SceneOptions = {}): SceneSampler {
   const distinctPairs = new Set(shapeCombos.map(itemKey)).size;
   const mixedPossible = shapeCombos.length > 0 && multiCounts.length > 0 && distinctPairs >= 2;
   if (composition === 'mixed' && !mixedPossible) {
-    throw new ZsclError(
-      'createSceneSampler: mixed scenes need a count of 2 or more and at least two shapes or colours that can be drawn',
-      'E_ARG',
-    );
+    throw new ZsclError('createSceneSampler: mixed scenes need a count of 2 or more and at least two shapes or colours that can be drawn', 'E_ARG');
   }
   const homogeneousCounts = shapeCombos.length > 0 ? counts : [1];
 
@@ -340,7 +325,11 @@ export function createSceneSampler(options: SceneOptions = {}): SceneSampler {
     if (glyphPossible && rng.chance(glyphProbability)) return place(rng, [rng.pick(glyphCombos)], size);
     const n = rng.pick(homogeneousCounts);
     const combo = rng.pick(shapeCombos);
-    return place(rng, Array.from({ length: n }, () => combo), size);
+    return place(
+      rng,
+      Array.from({ length: n }, () => combo),
+      size,
+    );
   };
 
   const mixed = (rng: Rng): Scene => {

@@ -80,10 +80,7 @@ function buildTask(definition: TaskDefinition, options: WorldTaskOptions, caller
   }
   for (const c of classNames) {
     if (!definition.vocabulary.includes(c)) {
-      throw new ZsclError(
-        `${caller}: unknown class ${describeValue(c)}; expected some of ${definition.vocabulary.join(', ')}`,
-        'E_ARG',
-      );
+      throw new ZsclError(`${caller}: unknown class ${describeValue(c)}; expected some of ${definition.vocabulary.join(', ')}`, 'E_ARG');
     }
   }
   const samplers: SceneSampler[] = classNames.map((c) =>

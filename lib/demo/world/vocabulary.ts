@@ -4,18 +4,7 @@
  */
 
 /** Shapes drawn from signed-distance functions (see shapes.ts). */
-export const SHAPES = [
-  'circle',
-  'square',
-  'triangle',
-  'star',
-  'heart',
-  'cross',
-  'hexagon',
-  'ring',
-  'diamond',
-  'moon',
-] as const;
+export const SHAPES = ['circle', 'square', 'triangle', 'star', 'heart', 'cross', 'hexagon', 'ring', 'diamond', 'moon'] as const;
 export type ShapeName = (typeof SHAPES)[number];
 
 /** Plural noun of each shape, as captions write it. */
@@ -73,17 +62,7 @@ export const SIZES = ['small', 'large'] as const;
 export type SizeName = (typeof SIZES)[number];
 
 /** Where a single object sits; multi-object scenes are scattered and have no position. */
-export const POSITIONS = [
-  'center',
-  'left',
-  'right',
-  'top',
-  'bottom',
-  'top left',
-  'top right',
-  'bottom left',
-  'bottom right',
-] as const;
+export const POSITIONS = ['center', 'left', 'right', 'top', 'bottom', 'top left', 'top right', 'bottom left', 'bottom right'] as const;
 export type PositionName = (typeof POSITIONS)[number];
 
 /** Unit offsets (x right, y down) of each position from the image centre. */

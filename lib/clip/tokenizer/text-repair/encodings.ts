@@ -46,9 +46,7 @@ export class SingleByteCodec {
 }
 
 /** ftfy's `CHARMAP_ENCODINGS`, in the order it tries them. */
-export const CHARMAP_CODECS: readonly SingleByteCodec[] = CHARMAP_ENCODINGS.map(
-  (encoding) => new SingleByteCodec(encoding.name, encoding.high, encoding.sub),
-);
+export const CHARMAP_CODECS: readonly SingleByteCodec[] = CHARMAP_ENCODINGS.map((encoding) => new SingleByteCodec(encoding.name, encoding.high, encoding.sub));
 
 function codecNamed(name: string): SingleByteCodec {
   const codec = CHARMAP_CODECS.find((candidate) => candidate.name === name);
