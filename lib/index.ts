@@ -104,7 +104,7 @@ export {
   type LaunchOptions,
   type LaunchResult,
   type RankExit,
-} from './dist';
+} from './distributed';
 export { startRun, type RunHandle, type RunProgress } from './cl/service';
 export { runExperiment, type RunSpec, type RunResult, type RunEvents } from './cl/runner';
 export { ContinualTrainer, type TrainerOptions, type StepEvent, type TrainMode } from './cl/trainer';

@@ -4,7 +4,7 @@
  * plugin order.
  */
 import type { ClipModel } from '../clip/model';
-import type { ProcessGroup } from '../dist/process-group';
+import type { ProcessGroup } from '../distributed/process-group';
 import type { Tensor } from '../tensor/tensor';
 import type { Batch, TrainingTask } from './task';
 

@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { ClipModel } from '../clip/model';
 import type { TokenizeFn } from '../clip/zero-shot';
-import { evaluateAllDataParallel } from '../dist/evaluation';
-import type { ProcessGroup } from '../dist/process-group';
+import { evaluateAllDataParallel } from '../distributed/evaluation';
+import type { ProcessGroup } from '../distributed/process-group';
 import { ZsclError } from '../errors';
 import { loadTensorsAsync, writeSafetensorsAsync } from '../io/safetensors';
 import type { SafetensorsInput } from '../io/safetensors';

@@ -5,7 +5,7 @@
  * process's event loop stays responsive.
  */
 import type { ClipModel } from '../clip/model';
-import type { ProcessGroup } from '../dist/process-group';
+import type { ProcessGroup } from '../distributed/process-group';
 import { ZsclError } from '../errors';
 import * as F from '../tensor/functional';
 import { noGrad } from '../tensor/autograd';

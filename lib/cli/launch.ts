@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { ZsclError } from '../errors';
-import type { DistBackend } from '../dist/env';
-import { launch, type LaunchOptions } from '../dist/launch';
+import type { DistBackend } from '../distributed/env';
+import { launch, type LaunchOptions } from '../distributed/launch';
 
 function positiveInt(name: string) {
   return (value: string): number => {

@@ -18,7 +18,7 @@ import { ZsclError } from '../errors';
 import { writeReport, type MethodResult } from '../report';
 import { STRATEGIES, type StrategyName } from '../cl/strategies';
 import { EventEmitter } from 'node:events';
-import { ProcessGroup } from '../dist/process-group';
+import { ProcessGroup } from '../distributed/process-group';
 import { relaunchForNproc } from './launch';
 import { ProgressBar } from './progress';
 import { matrixTable, methodsTable } from './run-output';

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel checks on a CUDA machine: builds the addon against a CUDA libtorch with NCCL, then
 # trains the zscl-mtil fixture in one process and in data-parallel ranks on the GPU and compares
-# per-step losses and averaged weights (test/dist/support/parity.ts):
+# per-step losses and averaged weights (test/distributed/support/parity.ts):
 #   1. NCCL, world size 1 (one GPU cannot hold two NCCL ranks: NCCL refuses a duplicate GPU)
 #   2. Gloo, 2 ranks, CUDA tensors (both ranks on the one GPU)
 #   3. NCCL, 2 ranks: required when the machine has ≥ 2 GPUs, else tried and reported only
@@ -25,7 +25,7 @@ CARRY=.carry/dist-gpu
 prepare() {
   rm -rf "$CARRY" && mkdir -p "$CARRY/fixtures/zscl-mtil" "$CARRY/node_modules" "$CARRY/gloo-include"
   local esbuild=node_modules/.bin/esbuild
-  "$esbuild" test/dist/support/zscl-rank.ts --bundle --platform=node --target=node20 --log-level=warning --outfile="$CARRY/zscl-rank.js" || exit 1
+  "$esbuild" test/distributed/support/zscl-rank.ts --bundle --platform=node --target=node20 --log-level=warning --outfile="$CARRY/zscl-rank.js" || exit 1
   "$esbuild" scripts/gpu/dist-parity.ts --bundle --platform=node --target=node20 --log-level=warning --outfile="$CARRY/dist-parity.js" || exit 1
   local fixtures=${ZSCL_FIXTURES:-../shared/fixtures}
   cp "$fixtures"/zscl-mtil/{config.json,init_weights.safetensors,inputs.safetensors} "$CARRY/fixtures/zscl-mtil/" || exit 1

@@ -2,13 +2,13 @@
  * The data-parallel parity check outside mocha (for machines without the dev dependencies):
  * the zscl-mtil fixture trained by 1 process and by `--nproc` ranks, compared per step and per
  * task. Device and backend come from the environment (ZSCL_TEST_DEVICE, ZSCL_DIST_BACKEND);
- * the rank processes from ZSCL_DIST_WORKER_JS (a bundle of test/dist/support/zscl-rank.ts).
+ * the rank processes from ZSCL_DIST_WORKER_JS (a bundle of test/distributed/support/zscl-rank.ts).
  * Exits 0 when the runs agree, 1 otherwise. Bundled by scripts/gpu/dist-nccl.sh prepare.
  *
  *   node dist-parity.js --nproc 2 [--tolerance 1e-5]
  */
-import { describeComparison } from '../../test/dist/support/compare-weights';
-import { dataParallelParity } from '../../test/dist/support/parity';
+import { describeComparison } from '../../test/distributed/support/compare-weights';
+import { dataParallelParity } from '../../test/distributed/support/parity';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);

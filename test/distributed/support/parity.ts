@@ -1,13 +1,13 @@
 /**
  * The data-parallel parity check: the zscl-mtil fixture trained by one process and by `nproc`
  * data-parallel processes (zscl-rank.ts `trainer`), compared per step (losses) and after each
- * task (averaged weights). Used by test/dist/data-parallel.test.ts and scripts/gpu/dist-parity.ts.
+ * task (averaged weights). Used by test/distributed/data-parallel.test.ts and scripts/gpu/dist-parity.ts.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch } from '../../../lib/dist/launch';
+import { launch } from '../../../lib/distributed/launch';
 import { readSafetensors, typedArrayOf } from '../../../lib/io/safetensors';
 import { compareWeights, type WeightComparison } from './compare-weights';
 import { rankCommand, runRank, singleProcessEnv } from './processes';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { ZsclError } from '../../lib/errors';
-import { readDistEnv } from '../../lib/dist/env';
-import { freePort } from '../../lib/dist/launch';
-import { ProcessGroup, compiledBackends } from '../../lib/dist/process-group';
+import { readDistEnv } from '../../lib/distributed/env';
+import { freePort } from '../../lib/distributed/launch';
+import { ProcessGroup, compiledBackends } from '../../lib/distributed/process-group';
 import { tensor, zeros } from '../../lib/tensor/create';
 import type { Tensor } from '../../lib/tensor/tensor';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { registerLaunch, withoutNproc } from '../../lib/cli/launch';
-import { launch } from '../../lib/dist/launch';
+import { launch } from '../../lib/distributed/launch';
 
 // A child that records its data-parallel environment in DIR/<RANK>.json.
 const RECORD_ENV = `require('node:fs').writeFileSync(require('node:path').join(process.argv[1], process.env.RANK + '.json'), JSON.stringify(Object.fromEntries(['RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'LOCAL_WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT', 'ZSCL_NUM_THREADS', 'ZSCL_DIST_BACKEND'].map((k) => [k, process.env[k]]))))`;

@@ -23,7 +23,7 @@ import type { ReferenceRunConfig } from '../../../lib/cl/reference-run';
 import { runExperiment } from '../../../lib/cl/runner';
 import type { BatchStream, ImageStream, TrainingTask } from '../../../lib/cl/task';
 import { ContinualTrainer } from '../../../lib/cl/trainer';
-import { ProcessGroup } from '../../../lib/dist/process-group';
+import { ProcessGroup } from '../../../lib/distributed/process-group';
 import { ZsclError } from '../../../lib/errors';
 import { loadTensors, writeSafetensors } from '../../../lib/io/safetensors';
 import { native } from '../../../lib/native';

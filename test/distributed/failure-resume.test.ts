@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../lib/dist/launch';
+import { freePort } from '../../lib/distributed/launch';
 import { readSafetensors, typedArrayOf } from '../../lib/io/safetensors';
 import { compareWeights, describeComparison } from './support/compare-weights';
 import { killAll, rankEnv, runRank, singleProcessEnv, startRank, type Running } from './support/processes';
