@@ -38,7 +38,7 @@ export function readDistEnv(env: NodeJS.ProcessEnv = process.env): DistEnv | und
   const localRank = env.LOCAL_RANK === undefined ? rank : integer(env, 'LOCAL_RANK', 0);
   const host = env.MASTER_ADDR || '127.0.0.1';
   if (env.MASTER_PORT === undefined) {
-    throw new ZsclError('data-parallel environment: WORLD_SIZE is set but MASTER_PORT is not (the port of rank 0\'s rendezvous store)', 'E_CONFIG');
+    throw new ZsclError("data-parallel environment: WORLD_SIZE is set but MASTER_PORT is not (the port of rank 0's rendezvous store)", 'E_CONFIG');
   }
   const port = integer(env, 'MASTER_PORT', 1, 65535);
   const backend = (env.ZSCL_DIST_BACKEND || 'gloo') as DistBackend;

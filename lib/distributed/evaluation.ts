@@ -31,7 +31,12 @@ export function shardEvaluationSet(set: EvaluationSet, group: ProcessGroup): Eva
  * One row of the accuracy matrix, computed by all ranks together; every rank gets the same row.
  * Async. @throws ZsclError E_DIST when a peer fails.
  */
-export async function evaluateAllDataParallel(model: ClipModel, tokenize: TokenizeFn, sets: readonly EvaluationSet[], group: ProcessGroup): Promise<TaskAccuracy[]> {
+export async function evaluateAllDataParallel(
+  model: ClipModel,
+  tokenize: TokenizeFn,
+  sets: readonly EvaluationSet[],
+  group: ProcessGroup,
+): Promise<TaskAccuracy[]> {
   if (sets.length === 0) return [];
   const local: TaskAccuracy[] = [];
   for (const set of sets) local.push(await evaluateSet(model, tokenize, shardEvaluationSet(set, group)));

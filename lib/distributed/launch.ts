@@ -80,8 +80,10 @@ export async function launch(options: LaunchOptions): Promise<LaunchResult> {
   };
   positive('nproc', options.nproc);
   positive('nnodes', nnodes);
-  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes) throw new ZsclError(`launch: nodeRank must be an integer in 0…${nnodes - 1}, got ${nodeRank}`, 'E_CONFIG');
-  if (nnodes > 1 && options.masterPort === undefined) throw new ZsclError('launch: a job of several nodes needs masterPort (the same on every node)', 'E_CONFIG');
+  if (!Number.isInteger(nodeRank) || nodeRank < 0 || nodeRank >= nnodes)
+    throw new ZsclError(`launch: nodeRank must be an integer in 0…${nnodes - 1}, got ${nodeRank}`, 'E_CONFIG');
+  if (nnodes > 1 && options.masterPort === undefined)
+    throw new ZsclError('launch: a job of several nodes needs masterPort (the same on every node)', 'E_CONFIG');
   const masterAddr = options.masterAddr ?? '127.0.0.1';
   const masterPort = options.masterPort ?? (await freePort(masterAddr));
   const threads = options.threadsPerProcess ?? Math.max(1, Math.floor(os.availableParallelism() / options.nproc));

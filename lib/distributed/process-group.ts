@@ -74,11 +74,20 @@ export class ProcessGroup implements Disposable {
     };
     const { rank, worldSize, port, timeoutMs } = full;
     if (!Number.isInteger(worldSize) || worldSize < 1) throw new ZsclError(`ProcessGroup: worldSize must be a positive integer, got ${worldSize}`, 'E_CONFIG');
-    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new ZsclError(`ProcessGroup: rank must be an integer in 0…${worldSize - 1}, got ${rank}`, 'E_CONFIG');
+    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
+      throw new ZsclError(`ProcessGroup: rank must be an integer in 0…${worldSize - 1}, got ${rank}`, 'E_CONFIG');
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ZsclError(`ProcessGroup: port must be an integer in 1…65535, got ${port}`, 'E_CONFIG');
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new ZsclError(`ProcessGroup: timeoutMs must be a positive integer, got ${timeoutMs}`, 'E_CONFIG');
-    if (full.backend !== 'gloo' && full.backend !== 'nccl') throw new ZsclError(`ProcessGroup: backend must be 'gloo' or 'nccl', got '${String(full.backend)}'`, 'E_CONFIG');
-    const handle = (await native().opAsync('distCreateGroup', { backend: full.backend, rank, worldSize, host: full.host, port, timeoutMs })) as unknown as NativeHandle;
+    if (full.backend !== 'gloo' && full.backend !== 'nccl')
+      throw new ZsclError(`ProcessGroup: backend must be 'gloo' or 'nccl', got '${String(full.backend)}'`, 'E_CONFIG');
+    const handle = (await native().opAsync('distCreateGroup', {
+      backend: full.backend,
+      rank,
+      worldSize,
+      host: full.host,
+      port,
+      timeoutMs,
+    })) as unknown as NativeHandle;
     return new ProcessGroup(handle, full);
   }
 
@@ -128,7 +137,12 @@ export class ProcessGroup implements Disposable {
    */
   allReduceGradients(params: Tensor[], options: { bucketBytes?: number } = {}): Promise<void> {
     return this.collective(async (h) => {
-      await native().opAsync('distAllReduceGrads', h, params.map((p) => p.handle), options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
+      await native().opAsync(
+        'distAllReduceGrads',
+        h,
+        params.map((p) => p.handle),
+        options.bucketBytes ?? DEFAULT_BUCKET_BYTES,
+      );
     });
   }
 
@@ -138,7 +152,13 @@ export class ProcessGroup implements Disposable {
    */
   broadcast(tensors: Tensor[], root = 0, options: { bucketBytes?: number } = {}): Promise<void> {
     return this.collective(async (h) => {
-      await native().opAsync('distBroadcast_', h, tensors.map((t) => t.handle), root, options.bucketBytes ?? DEFAULT_BUCKET_BYTES);
+      await native().opAsync(
+        'distBroadcast_',
+        h,
+        tensors.map((t) => t.handle),
+        root,
+        options.bucketBytes ?? DEFAULT_BUCKET_BYTES,
+      );
     });
   }
 
@@ -205,7 +225,8 @@ export class ProcessGroup implements Disposable {
   // Runs collectives strictly one after another in call order, and fails fast once one failed.
   private collective<T>(run: (handle: NativeHandle) => Promise<T>): Promise<T> {
     const next = this.tail.then(async () => {
-      if (this.failure) throw new ZsclError(`process group (rank ${this.rank} of ${this.worldSize}) is unusable after an earlier failure: ${this.failure.message}`, 'E_DIST');
+      if (this.failure)
+        throw new ZsclError(`process group (rank ${this.rank} of ${this.worldSize}) is unusable after an earlier failure: ${this.failure.message}`, 'E_DIST');
       if (!this.handle) throw new ZsclError(`process group (rank ${this.rank} of ${this.worldSize}) was disposed`, 'E_DISPOSED');
       try {
         return await run(this.handle);

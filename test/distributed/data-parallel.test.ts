@@ -18,7 +18,9 @@ describe('dist: data-parallel ZSCL training equals one process (zscl-mtil fixtur
 
   it(`${nproc} ranks on equal shards of each batch (8 task + 6 reference images): same losses per step and averaged weights within ${tolerance}`, async () => {
     const result = await dataParallelParity({ nproc, tolerance, signal: abort.signal });
-    console.log(`      1 vs ${nproc} processes: per-step losses max |Δ|/max(1,|loss|) ${result.stepDifference.toExponential(2)}; averaged weights ${describeComparison(result.weights)}`);
+    console.log(
+      `      1 vs ${nproc} processes: per-step losses max |Δ|/max(1,|loss|) ${result.stepDifference.toExponential(2)}; averaged weights ${describeComparison(result.weights)}`,
+    );
     assert.equal(result.steps, 22, '2 tasks of 11 steps');
     assert.equal(result.tensors, 2 * 62, 'averaged weights after each task');
     assert.deepEqual(result.failures, []);

@@ -67,7 +67,9 @@ describe('dist: a rank that dies fails the others with E_DIST; the run resumes',
   it('kill rank 1 mid-task: rank 0 exits with E_DIST in < 60 s; resuming with 1 process finishes the run as an uninterrupted one', async () => {
     const dir = path.join(tmp, 'kill-rank-1');
     const { survivor, seconds, state } = await killMidRun(dir, 1);
-    console.log(`      rank 0 exited ${seconds.toFixed(2)} s after rank 1 was killed (checkpoint: task ${state.step?.task} it ${state.step?.it}): ${survivor.stderr.trim().split('\n').pop()}`);
+    console.log(
+      `      rank 0 exited ${seconds.toFixed(2)} s after rank 1 was killed (checkpoint: task ${state.step?.task} it ${state.step?.it}): ${survivor.stderr.trim().split('\n').pop()}`,
+    );
     assert.equal(survivor.code, 3, `expected the E_DIST exit code 3:\n${survivor.stderr}`);
     assert.match(survivor.stderr, /rank 0 of 2 \(gloo\).*failed.*\[E_DIST\]/s);
     assert.ok(seconds < 60);

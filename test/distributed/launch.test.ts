@@ -28,7 +28,18 @@ describe('dist: launcher (zscl launch)', function () {
 
   it("starts N processes with torchrun's variables (this node's ranks of a multi-node job)", async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'env-'));
-    const result = await launch({ nproc: 2, nnodes: 2, nodeRank: 1, masterAddr: '10.1.2.3', masterPort: 29555, backend: 'gloo', threadsPerProcess: 3, command: process.execPath, args: ['-e', RECORD_ENV, dir], signal: abort.signal });
+    const result = await launch({
+      nproc: 2,
+      nnodes: 2,
+      nodeRank: 1,
+      masterAddr: '10.1.2.3',
+      masterPort: 29555,
+      backend: 'gloo',
+      threadsPerProcess: 3,
+      command: process.execPath,
+      args: ['-e', RECORD_ENV, dir],
+      signal: abort.signal,
+    });
     assert.deepEqual(result, {
       code: 0,
       exits: [
@@ -38,8 +49,26 @@ describe('dist: launcher (zscl launch)', function () {
       firstFailure: undefined,
     });
     assert.deepEqual(recorded(dir), [
-      { RANK: '2', LOCAL_RANK: '0', WORLD_SIZE: '4', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '10.1.2.3', MASTER_PORT: '29555', ZSCL_NUM_THREADS: '3', ZSCL_DIST_BACKEND: 'gloo' },
-      { RANK: '3', LOCAL_RANK: '1', WORLD_SIZE: '4', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '10.1.2.3', MASTER_PORT: '29555', ZSCL_NUM_THREADS: '3', ZSCL_DIST_BACKEND: 'gloo' },
+      {
+        RANK: '2',
+        LOCAL_RANK: '0',
+        WORLD_SIZE: '4',
+        LOCAL_WORLD_SIZE: '2',
+        MASTER_ADDR: '10.1.2.3',
+        MASTER_PORT: '29555',
+        ZSCL_NUM_THREADS: '3',
+        ZSCL_DIST_BACKEND: 'gloo',
+      },
+      {
+        RANK: '3',
+        LOCAL_RANK: '1',
+        WORLD_SIZE: '4',
+        LOCAL_WORLD_SIZE: '2',
+        MASTER_ADDR: '10.1.2.3',
+        MASTER_PORT: '29555',
+        ZSCL_NUM_THREADS: '3',
+        ZSCL_DIST_BACKEND: 'gloo',
+      },
     ]);
   });
 
@@ -59,7 +88,10 @@ describe('dist: launcher (zscl launch)', function () {
   it('refuses bad options with E_CONFIG', async () => {
     await assert.rejects(launch({ nproc: 0, command: 'true' }), { code: 'E_CONFIG', message: /nproc must be a positive integer, got 0/ });
     await assert.rejects(launch({ nproc: 1, nnodes: 2, command: 'true' }), { code: 'E_CONFIG', message: /several nodes needs masterPort/ });
-    await assert.rejects(launch({ nproc: 1, nnodes: 2, nodeRank: 2, masterPort: 1, command: 'true' }), { code: 'E_CONFIG', message: /nodeRank must be an integer in 0…1/ });
+    await assert.rejects(launch({ nproc: 1, nnodes: 2, nodeRank: 2, masterPort: 1, command: 'true' }), {
+      code: 'E_CONFIG',
+      message: /nodeRank must be an integer in 0…1/,
+    });
   });
 
   it('`zscl launch --nproc 2 -- CMD ARGS` runs the command as 2 ranks and exits with their status', async () => {
@@ -88,10 +120,18 @@ describe('dist: launcher (zscl launch)', function () {
     const result = spawnSync(process.execPath, ['--import', 'tsx', probe, dir, '--nproc', '2', '--flag'], { encoding: 'utf8', timeout: 30000 });
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['0.json', '1.json']);
-    for (const file of ['0.json', '1.json']) assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), { argv: [dir, '--flag'], worldSize: '2' });
+    for (const file of ['0.json', '1.json'])
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), { argv: [dir, '--flag'], worldSize: '2' });
   });
 
   it('removes --nproc from a command line that relaunches itself', () => {
-    assert.deepEqual(withoutNproc(['train', '--nproc', '2', '--config', 'x.json', '--nproc=4', '--', '--nproc', '9']), ['train', '--config', 'x.json', '--', '--nproc', '9']);
+    assert.deepEqual(withoutNproc(['train', '--nproc', '2', '--config', 'x.json', '--nproc=4', '--', '--nproc', '9']), [
+      'train',
+      '--config',
+      'x.json',
+      '--',
+      '--nproc',
+      '9',
+    ]);
   });
 });

@@ -49,7 +49,10 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
       ],
     );
     assert.deepEqual(groups[1].shardRange(8), { start: 4, end: 8 });
-    assert.throws(() => groups[0].shardRange(7, 'reference batch'), (e: ZsclError) => e.code === 'E_CONFIG' && /reference batch of 7 rows/.test(e.message));
+    assert.throws(
+      () => groups[0].shardRange(7, 'reference batch'),
+      (e: ZsclError) => e.code === 'E_CONFIG' && /reference batch of 7 rows/.test(e.message),
+    );
   });
 
   it('all-reduces (sum, mean, max) and reduces plain numbers in float64', async () => {
@@ -74,7 +77,10 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
       [zeros([2]), zeros([1, 3])],
     ];
     await Promise.all(groups.map((g, r) => g.broadcast(mine[r], 0, { bucketBytes: 8 })));
-    assert.deepEqual(mine[1].map(values), [[1, 2], [3, 4, 5]]);
+    assert.deepEqual(mine[1].map(values), [
+      [1, 2],
+      [3, 4, 5],
+    ]);
     const other = await pair();
     try {
       const results = await Promise.allSettled([other[0].broadcast([zeros([2])]), other[1].broadcast([zeros([3])])]);
@@ -91,12 +97,19 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
 
   it('all-gathers rows in rank order and names different shapes', async () => {
     const out = await Promise.all(groups.map((g, r) => g.allGather(tensor([[r, r + 0.5]]))));
-    for (const t of out) assert.deepEqual(t.toArray(), [[0, 0.5], [1, 1.5]]);
+    for (const t of out)
+      assert.deepEqual(t.toArray(), [
+        [0, 0.5],
+        [1, 1.5],
+      ]);
     const other = await pair();
     try {
       const results = await Promise.allSettled([other[0].allGather(zeros([2, 4])), other[1].allGather(zeros([3, 4]))]);
       assert.ok(results.every((r) => r.status === 'rejected' && (r.reason as ZsclError).code === 'E_DIST'));
-      assert.match(((results[0] as PromiseRejectedResult).reason as Error).message, /different shapes: this rank \[2, 4\], rank 1 \[3, 4\].*divide by the world size/);
+      assert.match(
+        ((results[0] as PromiseRejectedResult).reason as Error).message,
+        /different shapes: this rank \[2, 4\], rank 1 \[3, 4\].*divide by the world size/,
+      );
     } finally {
       other.forEach((g) => g.dispose());
     }
@@ -105,22 +118,39 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
   it('all-gather with grad: backward returns this rank rows of the gradient summed over ranks', async () => {
     const x = [tensor([[1, 2]], { requiresGrad: true }), tensor([[3, 4]], { requiresGrad: true })];
     const gathered = await Promise.all(groups.map((g, r) => g.allGatherWithGrad(x[r])));
-    assert.deepEqual(gathered[1].toArray(), [[1, 2], [3, 4]]);
+    assert.deepEqual(gathered[1].toArray(), [
+      [1, 2],
+      [3, 4],
+    ]);
     assert.ok(gathered[0].requiresGrad);
     // Rank 0 backpropagates loss = Σ w0·y; one process runs one backward at a time, so rank 1's
     // side of the backward's all-reduce is played by hand with its gradient w1.
-    const w0 = tensor([[1, 10], [100, 1000]]);
-    const w1 = tensor([[2, 20], [200, 2000]]);
+    const w0 = tensor([
+      [1, 10],
+      [100, 1000],
+    ]);
+    const w1 = tensor([
+      [2, 20],
+      [200, 2000],
+    ]);
     const [, rank1Sum] = await Promise.all([gathered[0].mul(w0).sum().backwardAsync(), groups[1].allReduce(w1, 'sum')]);
     assert.deepEqual(x[0].grad!.toArray(), [[3, 30]]);
-    assert.deepEqual(rank1Sum.toArray(), [[3, 30], [300, 3000]]);
+    assert.deepEqual(rank1Sum.toArray(), [
+      [3, 30],
+      [300, 3000],
+    ]);
   });
 
   it('averages gradients over ranks: missing on one rank counts as zero, missing on all stays missing', async () => {
     const params = [0, 1].map(() => [zeros([3], { requiresGrad: true }), zeros([2, 2], { requiresGrad: true }), zeros([1], { requiresGrad: true })]);
     params[0][0].setGrad(tensor([1, 2, 3]));
     params[1][0].setGrad(tensor([3, 4, 5]));
-    params[0][1].setGrad(tensor([[2, 2], [2, 2]]));
+    params[0][1].setGrad(
+      tensor([
+        [2, 2],
+        [2, 2],
+      ]),
+    );
     await Promise.all(groups.map((g, r) => g.allReduceGradients(params[r], { bucketBytes: 4 })));
     for (const p of params) {
       assert.deepEqual(values(p[0].grad!), [2, 3, 4]);
@@ -146,7 +176,11 @@ describe('dist: failures are coded errors within the timeout', function () {
 
   it('a rendezvous that a rank never joins fails with E_DIST', async () => {
     const started = Date.now();
-    await rejectsWith(ProcessGroup.create({ rank: 0, worldSize: 2, host: '127.0.0.1', port: await freePort(), timeoutMs: 1000 }), 'E_DIST', /rank 0 of 2 \(gloo\): rendezvous at 127\.0\.0\.1:\d+ failed.*all 2 ranks must start within 1000 ms/s);
+    await rejectsWith(
+      ProcessGroup.create({ rank: 0, worldSize: 2, host: '127.0.0.1', port: await freePort(), timeoutMs: 1000 }),
+      'E_DIST',
+      /rank 0 of 2 \(gloo\): rendezvous at 127\.0\.0\.1:\d+ failed.*all 2 ranks must start within 1000 ms/s,
+    );
     assert.ok(Date.now() - started < 10000);
   });
 
@@ -191,6 +225,10 @@ describe('dist: environment (torchrun convention)', () => {
       [{ WORLD_SIZE: 'two', RANK: '0', MASTER_PORT: '1' }, /WORLD_SIZE must be an integer/],
       [{ WORLD_SIZE: '2', RANK: '0', MASTER_PORT: '1', ZSCL_DIST_BACKEND: 'mpi' }, /ZSCL_DIST_BACKEND must be 'gloo' or 'nccl'/],
     ];
-    for (const [env, pattern] of bad) assert.throws(() => readDistEnv(env), (e: ZsclError) => e.code === 'E_CONFIG' && pattern.test(e.message));
+    for (const [env, pattern] of bad)
+      assert.throws(
+        () => readDistEnv(env),
+        (e: ZsclError) => e.code === 'E_CONFIG' && pattern.test(e.message),
+      );
   });
 });

@@ -51,7 +51,8 @@ function stepDifference(a: StepRecord[], b: StepRecord[]): number {
   let worst = 0;
   a.forEach((step, i) => {
     assert.deepEqual([step.task, step.it], [b[i].task, b[i].it]);
-    for (const key of ['loss', 'ce', 'l2', 'distill_img', 'distill_txt']) worst = Math.max(worst, Math.abs(step[key] - b[i][key]) / Math.max(1, Math.abs(step[key])));
+    for (const key of ['loss', 'ce', 'l2', 'distill_img', 'distill_txt'])
+      worst = Math.max(worst, Math.abs(step[key] - b[i][key]) / Math.max(1, Math.abs(step[key])));
   });
   return worst;
 }
@@ -66,7 +67,15 @@ export async function dataParallelParity(options: { nproc: number; tolerance?: n
     const env = singleProcessEnv(options.env);
     const [one, many] = await Promise.all([
       runRank(['trainer', single], env),
-      launch({ nproc: options.nproc, command: process.execPath, args: [...rankCommand(), 'trainer', parallel], threadsPerProcess: 1, prefixOutput: false, env, signal: options.signal }),
+      launch({
+        nproc: options.nproc,
+        command: process.execPath,
+        args: [...rankCommand(), 'trainer', parallel],
+        threadsPerProcess: 1,
+        prefixOutput: false,
+        env,
+        signal: options.signal,
+      }),
     ]);
     assert.equal(one.code, 0, `the single process failed:\n${one.stderr}`);
     assert.equal(many.code, 0, `the data-parallel run failed: ${JSON.stringify(many.exits)}`);
@@ -85,7 +94,15 @@ export async function dataParallelParity(options: { nproc: number; tolerance?: n
       replicaDifference = Math.max(replicaDifference, c.max, c.keyBiasMax, ...c.outliers.map((o) => o.difference));
     }
     if (replicaDifference !== 0) failures.push(`the ranks' replicas differ by ${replicaDifference}`);
-    return { nproc: options.nproc, steps: reference.steps.length, tensors: reference.weights.size, stepDifference: steps, weights, replicaDifference, failures };
+    return {
+      nproc: options.nproc,
+      steps: reference.steps.length,
+      tensors: reference.weights.size,
+      stepDifference: steps,
+      weights,
+      replicaDifference,
+      failures,
+    };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

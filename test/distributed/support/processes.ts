@@ -25,7 +25,14 @@ export function singleProcessEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessE
 
 /** The environment of rank `rank` of `worldSize` on this machine. */
 export function rankEnv(rank: number, worldSize: number, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return singleProcessEnv({ RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), ...extra });
+  return singleProcessEnv({
+    RANK: String(rank),
+    LOCAL_RANK: String(rank),
+    WORLD_SIZE: String(worldSize),
+    MASTER_ADDR: '127.0.0.1',
+    MASTER_PORT: String(port),
+    ...extra,
+  });
 }
 
 export interface Finished {

@@ -99,7 +99,17 @@ async function main(): Promise<void> {
       if (delay > 0) plugins.push(slowSteps(delay));
       const trainer = new ContinualTrainer(model, { ...trainerOptions, plugins, dataParallel: group });
       const steps: Record<string, number>[] = [];
-      trainer.onStep((e) => steps.push({ task: e.taskIndex, it: e.it, loss: e.loss, ce: e.trace.ce as number, l2: e.trace.l2 as number, distill_img: e.trace.distill_img as number, distill_txt: e.trace.distill_txt as number }));
+      trainer.onStep((e) =>
+        steps.push({
+          task: e.taskIndex,
+          it: e.it,
+          loss: e.loss,
+          ce: e.trace.ce as number,
+          l2: e.trace.l2 as number,
+          distill_img: e.trace.distill_img as number,
+          distill_txt: e.trace.distill_txt as number,
+        }),
+      );
       const weights: Record<string, Tensor> = {};
       for (let k = 0; k < tasks.length; k++) {
         await trainer.trainTask(tasks[k], k);
@@ -125,7 +135,11 @@ async function main(): Promise<void> {
           }
         },
       }));
-      const tokenize = (texts: string[]): Tensor => stack(texts.map((t) => rows.get(t)!), 0);
+      const tokenize = (texts: string[]): Tensor =>
+        stack(
+          texts.map((t) => rows.get(t)!),
+          0,
+        );
       const control = delay > 0 ? { betweenSteps: () => new Promise<void>((resolve) => setTimeout(resolve, delay)) } : {};
       const spec = {
         dir: out,
