@@ -11,8 +11,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { loadModelConfig } from '../lib/clip/config';
 import { saveClip } from '../lib/clip/checkpoint';
-import { pretrainOnWorld } from '../lib/demo/pretrain';
-import { worldZeroShotScores } from '../lib/demo/zero-shot-scores';
+import { pretrainOnWorld } from './demo/pretrain';
+import { worldZeroShotScores } from './demo/zero-shot-scores';
 import { packageRoot } from '../lib/native';
 import { setNumThreads } from '../lib/runtime';
 

@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError } from '../lib/errors';
 import { writeSafetensors } from '../lib/io/safetensors';
-import { runForwardFixture } from '../lib/clip/reference-forward';
+import { runForwardFixture } from '../test/support/reference-forward';
 import { accuracyMetrics } from '../lib/cl/metrics';
-import { runReferenceFixture } from '../lib/cl/reference-run';
+import { runReferenceFixture } from '../test/support/reference-run';
 
 async function runTrainingFixture(fixtureDir: string, outDir: string): Promise<void> {
   const result = await runReferenceFixture(fixtureDir);

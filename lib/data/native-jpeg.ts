@@ -39,33 +39,10 @@ export function closeSlot(slot: Slot): void {
   native().dispose(slot, true);
 }
 
-/** The options of {@link jpegIntoSlot}. */
-export interface JpegSlotOptions {
-  name: string;
+/** The options of {@link jpegRunIntoSlots}. */
+export interface JpegRunOptions {
   maxPixels: number;
   autoOrient: boolean;
-}
-
-/**
- * Decodes a JPEG (a path, read on the worker, or its bytes), applies `plan` (or, given a size,
- * the evaluation plan: shorter side to `size`, centre crop) and writes the normalised planes into
- * `slot`: a run of one image of {@link jpegRunIntoSlots}. Async. Resolves to false, having written
- * nothing, when the data is not a JPEG that libjpeg decodes as Pillow does (CMYK/YCCK, 12-bit,
- * not a JPEG at all) or needs an EXIF rotation (with autoOrient): the caller then takes the
- * general path.
- * @throws (rejects) ZsclError E_FORMAT naming the image when it is corrupt, truncated or larger
- *   than maxPixels; E_IO naming the path when it cannot be read.
- */
-export async function jpegIntoSlot(
-  slot: Slot,
-  source: string | Uint8Array,
-  plan: ResizePlan | number,
-  transform: ImageTransform,
-  options: JpegSlotOptions,
-): Promise<boolean> {
-  const [outcome] = await jpegRunIntoSlots([{ slot, source, plan, name: options.name }], transform, options);
-  if (outcome instanceof ZsclError) throw outcome;
-  return outcome;
 }
 
 /** One image of {@link jpegRunIntoSlots}. */
@@ -78,16 +55,16 @@ export interface JpegRunItem {
 }
 
 /**
- * {@link jpegIntoSlot} for several images, decoded one after another on one libuv worker thread
+ * Decodes JPEGs (each a path, read on the worker, or its bytes), applies each item's plan (or,
+ * given a size, the evaluation plan: shorter side to `size`, centre crop) and writes the
+ * normalised planes into the item's slot, one image after another on one libuv worker thread
  * (one hand-over to the main thread per run instead of per image). Async. Resolves to one outcome
- * per item: true (written), false (not for this path, nothing written) or the ZsclError of that
- * image (E_FORMAT / E_IO naming it).
+ * per item: true (written); false, having written nothing, when the data is not a JPEG that
+ * libjpeg decodes as Pillow does (CMYK/YCCK, 12-bit, not a JPEG at all) or needs an EXIF rotation
+ * (with autoOrient): the caller then takes the general path; or the ZsclError of that image
+ * (E_FORMAT when it is corrupt, truncated or larger than maxPixels; E_IO naming an unreadable path).
  */
-export async function jpegRunIntoSlots(
-  items: readonly JpegRunItem[],
-  transform: ImageTransform,
-  options: Omit<JpegSlotOptions, 'name'>,
-): Promise<(boolean | ZsclError)[]> {
+export async function jpegRunIntoSlots(items: readonly JpegRunItem[], transform: ImageTransform, options: JpegRunOptions): Promise<(boolean | ZsclError)[]> {
   const args: unknown[] = [normArg(transform), options.maxPixels, options.autoOrient];
   for (const item of items) args.push(item.slot, item.source, typeof item.plan === 'number' ? item.plan : planArray(item.plan), item.name);
   const outcomes = (await native().opAsync('imagesPreprocessInto', ...args)) as unknown as (boolean | [string, string])[];

@@ -20,7 +20,7 @@ import { packageRoot } from '../native';
 import { writeReport } from '../report';
 import type { MethodResult } from '../report';
 import type { Tensor } from '../tensor/tensor';
-import { demoTokenizer } from './pretrain';
+import { demoTokenizer } from './tokenizer';
 import { demoSequence } from './sequence';
 import type { DemoTask } from './sequence';
 import { worldReferenceStream } from './sources';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadTensors } from '../../lib';
-import { runForwardFixture } from '../../lib/clip/reference-forward';
+import { runForwardFixture } from '../support/reference-forward';
 import { closeness } from '../support/compare';
 import { fixture, repoRoot } from '../support/fixtures';
 

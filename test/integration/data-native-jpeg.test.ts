@@ -14,7 +14,7 @@ import sharp from 'sharp';
 import type { ZsclError } from '../../lib/errors';
 import { ListDataset } from '../../lib/data/dataset';
 import { DataLoader } from '../../lib/data/loader';
-import { closeSlot, jpegIntoSlot, nativeJpegAvailable, openSlot } from '../../lib/data/native-jpeg';
+import { closeSlot, jpegRunIntoSlots, nativeJpegAvailable, openSlot } from '../../lib/data/native-jpeg';
 import { normalizeTable } from '../support/normalize-table';
 import { preprocessBatch } from '../../lib/data/preprocess';
 import type { ResizePlan } from '../../lib/data/transform';
@@ -58,11 +58,9 @@ async function nativeOne(
   const slot = openSlot(batch.handle, 0);
   try {
     const transform = clipEvalTransform({ size });
-    const handled = await jpegIntoSlot(slot, source, plan, transform, {
-      name: typeof source === 'string' ? source : '<bytes>',
-      maxPixels: 268402689,
-      autoOrient,
-    });
+    const name = typeof source === 'string' ? source : '<bytes>';
+    const [handled] = await jpegRunIntoSlots([{ slot, source, plan, name }], transform, { maxPixels: 268402689, autoOrient });
+    if (typeof handled !== 'boolean') throw handled;
     return { handled, values: batch.data() as Float32Array };
   } finally {
     closeSlot(slot);

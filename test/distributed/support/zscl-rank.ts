@@ -19,7 +19,7 @@ import type { Plugin } from '../../../lib/cl/plugin';
 import { DistillationPlugin } from '../../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../../lib/cl/plugins/l2-anchor';
 import { WeightEnsemblePlugin } from '../../../lib/cl/plugins/weight-ensemble';
-import type { ReferenceRunConfig } from '../../../lib/cl/reference-run';
+import type { ReferenceRunConfig } from '../../support/reference-run';
 import { runExperiment } from '../../../lib/cl/runner';
 import type { BatchStream, ImageStream, TrainingTask } from '../../../lib/cl/task';
 import { ContinualTrainer } from '../../../lib/cl/trainer';

@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ZsclError } from '../errors';
-import { loadTensors } from '../io/safetensors';
-import { noGrad } from '../tensor/autograd';
-import type { Tensor } from '../tensor/tensor';
-import type { Device } from '../tensor/dtype';
-import { parseModelConfig } from './config';
-import { ClipModel } from './model';
+import { ZsclError } from '../../lib/errors';
+import { loadTensors } from '../../lib/io/safetensors';
+import { noGrad } from '../../lib/tensor/autograd';
+import type { Tensor } from '../../lib/tensor/tensor';
+import type { Device } from '../../lib/tensor/dtype';
+import { parseModelConfig } from '../../lib/clip/config';
+import { ClipModel } from '../../lib/clip/model';
 
 /** Names and meaning as in the fixtures README (tiny-clip). */
 export interface ForwardOutputs {

@@ -3,17 +3,18 @@
  * symmetric InfoNCE, learnable temperature, byte-level tokens). Seeded end to end: the same seed,
  * config and thread count give the same model.
  */
-import type { ClipConfig } from '../clip/config';
-import { ClipModel } from '../clip/model';
-import { ByteLevelTokenizer, tokenizeToTensor } from '../clip/tokenizer';
-import { ZsclError } from '../errors';
-import { arange, tensor } from '../tensor/create';
-import * as F from '../tensor/functional';
-import { noGrad } from '../tensor/autograd';
-import { tidyAsync } from '../tensor/scope';
-import { Optimizer } from '../cl/optimizer';
-import { cosineWithWarmup } from '../cl/schedule';
-import { createCaptionedWorld, Rng } from './world';
+import type { ClipConfig } from '../../lib/clip/config';
+import { ClipModel } from '../../lib/clip/model';
+import { tokenizeToTensor } from '../../lib/clip/tokenizer';
+import { ZsclError } from '../../lib/errors';
+import { arange, tensor } from '../../lib/tensor/create';
+import * as F from '../../lib/tensor/functional';
+import { noGrad } from '../../lib/tensor/autograd';
+import { tidyAsync } from '../../lib/tensor/scope';
+import { Optimizer } from '../../lib/cl/optimizer';
+import { cosineWithWarmup } from '../../lib/cl/schedule';
+import { demoTokenizer } from '../../lib/demo/tokenizer';
+import { createCaptionedWorld, Rng } from '../../lib/demo/world';
 
 export interface PretrainOptions {
   config: ClipConfig;
@@ -26,11 +27,6 @@ export interface PretrainOptions {
   /** Called every `logEvery` steps. */
   onProgress?: (p: { step: number; steps: number; loss: number; logitScale: number; seconds: number }) => void;
   logEvery?: number;
-}
-
-/** The tokenizer of the demo models: UTF-8 bytes, pad 0, SOT/EOT at the top of the vocabulary. */
-export function demoTokenizer(config: Pick<ClipConfig, 'vocabSize' | 'contextLength'>): ByteLevelTokenizer {
-  return new ByteLevelTokenizer({ vocabSize: config.vocabSize, contextLength: config.contextLength });
 }
 
 /**

@@ -6,21 +6,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseModelConfig } from '../clip/config';
-import { ClipModel } from '../clip/model';
-import { ZsclError } from '../errors';
-import { loadTensors } from '../io/safetensors';
-import { noGrad } from '../tensor/autograd';
-import { keep, tidy } from '../tensor/scope';
-import type { Tensor } from '../tensor/tensor';
-import type { Device } from '../tensor/dtype';
-import type { Plugin, StepContext } from './plugin';
-import { DistillationPlugin } from './plugins/distillation';
-import { L2AnchorPlugin } from './plugins/l2-anchor';
-import { WeightEnsemblePlugin } from './plugins/weight-ensemble';
-import { sumOfSquares } from './param-ops';
-import { ContinualTrainer } from './trainer';
-import type { ImageStream } from './task';
+import { parseModelConfig } from '../../lib/clip/config';
+import { ClipModel } from '../../lib/clip/model';
+import { ZsclError } from '../../lib/errors';
+import { loadTensors } from '../../lib/io/safetensors';
+import { noGrad } from '../../lib/tensor/autograd';
+import { keep, tidy } from '../../lib/tensor/scope';
+import type { Tensor } from '../../lib/tensor/tensor';
+import type { Device } from '../../lib/tensor/dtype';
+import type { Plugin, StepContext } from '../../lib/cl/plugin';
+import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
+import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
+import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
+import { sumOfSquares } from '../../lib/cl/param-ops';
+import { ContinualTrainer } from '../../lib/cl/trainer';
+import type { ImageStream } from '../../lib/cl/task';
 
 /** The `run` section of a ZSCL fixture config. */
 export interface ReferenceRunConfig {

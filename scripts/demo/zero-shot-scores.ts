@@ -1,10 +1,10 @@
 /** Zero-shot accuracy of a demo model on the rendered world's tasks (what pretraining records). */
-import { evaluateSet } from '../cl/evaluation';
-import type { ClipModel } from '../clip/model';
-import { tokenizeToTensor } from '../clip/tokenizer';
-import { demoTokenizer } from './pretrain';
-import { CachedEvaluationSet } from './sources';
-import { WORLD_TASKS } from './world';
+import { evaluateSet } from '../../lib/cl/evaluation';
+import type { ClipModel } from '../../lib/clip/model';
+import { tokenizeToTensor } from '../../lib/clip/tokenizer';
+import { demoTokenizer } from '../../lib/demo/tokenizer';
+import { CachedEvaluationSet } from '../../lib/demo/sources';
+import { WORLD_TASKS } from '../../lib/demo/world';
 
 /** Accuracy (%) per world task on its fixed test set of `count` images. Async. */
 export async function worldZeroShotScores(model: ClipModel, count = 500): Promise<Record<string, number>> {
