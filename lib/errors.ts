@@ -34,11 +34,6 @@ export class ZsclError extends Error {
   }
 }
 
-/** Throws an `E_ARG` error unless `condition` holds. */
-export function check(condition: unknown, message: string, code: ErrorCode = 'E_ARG'): asserts condition {
-  if (!condition) throw new ZsclError(message, code);
-}
-
 /** "number 3", "string 'x'", "array", "null": how argument errors name what they received. */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';

@@ -108,20 +108,4 @@ export class RunFolder {
   appendMetrics(record: Record<string, unknown>): void {
     fs.appendFileSync(this.path('metrics.jsonl'), JSON.stringify({ time: new Date().toISOString(), ...record }) + '\n');
   }
-
-  /** The records of metrics.jsonl (a torn last line from a crash is ignored). */
-  readMetrics(): Record<string, unknown>[] {
-    const file = this.path('metrics.jsonl');
-    if (!fs.existsSync(file)) return [];
-    const out: Record<string, unknown>[] = [];
-    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        // a line cut by a crash
-      }
-    }
-    return out;
-  }
 }

@@ -31,10 +31,6 @@ export function dtypeCode(dtype: DType): number {
   return code;
 }
 
-export function isFloating(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16' || dtype === 'bfloat16';
-}
-
 /** The dtype a typed array holds natively. */
 export function dtypeOfArray(data: TypedArray): DType {
   if (data instanceof Float32Array) return 'float32';
