@@ -3,8 +3,8 @@
  * JPEG/PNG without orientation (the common case) takes one sharp call: decode → (crop) → bicubic
  * reduction → crop when it shrinks, or a plain decode when it grows. Everything else is decoded to
  * Pillow-RGB pixels first (see decode.ts). Reductions go to sharp (within a grey level or two of
- * Pillow), enlargements to the exact Pillow resampler (resample.ts), whose cost is bounded by the
- * output size.
+ * Pillow), enlargements to the exact native Pillow resampler (resample.ts), whose cost is bounded by
+ * the output size.
  */
 import sharp from 'sharp';
 import { ZsclError } from '../errors';
@@ -43,7 +43,7 @@ export async function transformPixels(source: ImageSource, planFor: PlanFor, opt
       const pixels = dropAlpha(data, info.width, info.height, info.channels);
       // Trust the decoded size over the header's, should they ever differ.
       const fitted = pixels.width === header.width && pixels.height === header.height ? plan : planFor(pixels.width, pixels.height);
-      return resampleBicubic(pixels, fitted.sourceBox, fitted.width, fitted.height, fitted.outputBox);
+      return await resampleBicubic(pixels, fitted);
     } catch (error) {
       throw decodeError(name, error);
     }
@@ -53,7 +53,7 @@ export async function transformPixels(source: ImageSource, planFor: PlanFor, opt
 
 async function applyPlan(pixels: Pixels, planFor: PlanFor, name: string): Promise<Pixels> {
   const plan = planFor(pixels.width, pixels.height);
-  if (!shrinks(plan)) return resampleBicubic(pixels, plan.sourceBox, plan.width, plan.height, plan.outputBox);
+  if (!shrinks(plan)) return resampleBicubic(pixels, plan);
   try {
     const raw = sharp(pixels.data, { raw: { width: pixels.width, height: pixels.height, channels: pixels.channels as 1 | 3 } });
     return await runPlan(raw, plan, pixels, pixels.channels === 1);

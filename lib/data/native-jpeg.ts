@@ -1,6 +1,6 @@
 /**
  * The native image path (native/image): a JPEG decoded by libjpeg exactly as Pillow decodes it,
- * resized by the C++ twin of resample.ts (Pillow's bicubic, bit for bit, reductions and
+ * resized by native/image/resample.cc (Pillow's bicubic, bit for bit, reductions and
  * enlargements alike) and normalised with torchvision's float32 arithmetic, on a libuv worker
  * thread, straight into one sample's slot of a batch tensor. Built when CMake found libjpeg;
  * {@link nativeJpegAvailable} says whether this addon has it.
@@ -76,7 +76,8 @@ export async function pixelsIntoSlot(slot: Slot, pixels: Pixels, transform: Imag
   await native().opAsync('pixelsNormalizeInto', slot, pixels.data, pixels.width, pixels.height, pixels.channels, normArg(transform));
 }
 
-function planArray(p: ResizePlan): number[] {
+/** A plan as the native ops take it: [source box, width, height, output box] (10 integers). */
+export function planArray(p: ResizePlan): number[] {
   const { sourceBox: s, outputBox: o } = p;
   return [s.left, s.top, s.width, s.height, p.width, p.height, o.left, o.top, o.width, o.height];
 }

@@ -7,6 +7,8 @@
 //     [code, message].
 //   pixelsNormalizeInto(slot, pixels, width, height, channels, norm)
 //     Already transformed 8-bit pixels -> normalised planes in `slot`.
+//   pixelsResample(pixels, width, height, channels, plan) -> uint8 tensor [height, width, channels]
+//     The Pillow-exact bicubic resize and crop of pixels decoded elsewhere (sharp: PNG, WebP, …).
 //   jpegAvailable() -> boolean: whether this build has the JPEG path (libjpeg found by CMake).
 //
 // Writing into a batch: the caller makes the batch tensor [B, 3, S, S] once, takes a view of
@@ -114,6 +116,56 @@ Thunk pixelsNormalizeInto(OpArgs& a) {
   };
 }
 
+bool inside(const Box& box, int width, int height) {
+  return box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0 &&
+         box.left + box.width <= width && box.top + box.height <= height;
+}
+
+// A resize plan given as [10 integers]: source box, width, height, output box.
+ResizePlan planArg(OpArgs& a, size_t i) {
+  auto v = a.intList(i);
+  if (v.size() != 10) a.fail(i, "[10 integers of a resize plan]");
+  for (auto x : v) {
+    if (x < 0 || x > (1 << 30)) a.fail(i, "a resize plan of non-negative integers");
+  }
+  ResizePlan p;
+  p.source = {int(v[0]), int(v[1]), int(v[2]), int(v[3])};
+  p.width = int(v[4]);
+  p.height = int(v[5]);
+  p.output = {int(v[6]), int(v[7]), int(v[8]), int(v[9])};
+  return p;
+}
+
+// pixelsResample(pixels: Uint8Array, width, height, channels, plan: [10 integers])
+Thunk pixelsResample(OpArgs& a) {
+  std::vector<uint8_t> pixels;
+  if (!bytesArg(a, 0, &pixels)) a.fail(0, "a Uint8Array");
+  int64_t width = a.int64(1), height = a.int64(2), channels = a.int64(3);
+  if (channels != 1 && channels != 3) a.fail(3, "1 or 3 channels");
+  if (width < 1 || height < 1 || width > (1 << 30) || height > (1 << 30) ||
+      static_cast<int64_t>(pixels.size()) != width * height * channels) {
+    throw CodedError(code::kShape, std::string(a.op()) + ": " + std::to_string(width) + "×" +
+                                       std::to_string(height) + "×" + std::to_string(channels) +
+                                       " pixels do not match " + std::to_string(pixels.size()) +
+                                       " bytes");
+  }
+  ResizePlan plan = planArg(a, 4);
+  if (!inside(plan.source, static_cast<int>(width), static_cast<int>(height)) ||
+      !inside(plan.output, plan.width, plan.height)) {
+    a.fail(4, "a resize plan whose boxes lie inside the image and the resized image");
+  }
+  pixels.resize(pixels.size() + 32);  // the resampler's vector loads read past the last row
+  return [pixels = std::move(pixels), width, height, channels, plan]() -> c10::IValue {
+    image::PixelView view{pixels.data(), static_cast<int>(width), static_cast<int>(height),
+                          static_cast<int>(channels), width * channels};
+    view.rows = static_cast<int>(height);
+    const int64_t n = static_cast<int64_t>(plan.output.width) * plan.output.height * channels;
+    at::Tensor out = at::empty({n + 4}, at::kByte);  // the resampler's 4 bytes of slack
+    image::resampleBicubic(view, plan, out.data_ptr<uint8_t>());
+    return out.narrow(0, 0, n).view({plan.output.height, plan.output.width, channels});
+  };
+}
+
 Thunk jpegAvailable(OpArgs& a) {
 #ifdef ZSCL_WITH_JPEG
   return []() -> c10::IValue { return true; };
@@ -163,11 +215,6 @@ ResizePlan evalPlan(int width, int height, int size) {
   plan.output = {roundHalfEven((plan.width - size) / 2.0),
                  roundHalfEven((plan.height - size) / 2.0), size, size};
   return plan;
-}
-
-bool inside(const Box& box, int width, int height) {
-  return box.width > 0 && box.height > 0 && box.left >= 0 && box.top >= 0 &&
-         box.left + box.width <= width && box.top + box.height <= height;
 }
 
 std::string ioReason(int error) {
@@ -303,22 +350,13 @@ JpegItem parseItem(OpArgs& a, size_t first) {
   } else if (!bytesArg(a, first + 1, &item.bytes)) {
     a.fail(first + 1, "a path or a Uint8Array");
   }
-  size_t planArg = first + 2;
-  if (a.isNumber(planArg)) {
-    item.evalSize = static_cast<int>(a.int64(planArg));
-    if (item.evalSize < 1 || item.evalSize > 8192) a.fail(planArg, "a size in 1…8192");
+  size_t plan = first + 2;
+  if (a.isNumber(plan)) {
+    item.evalSize = static_cast<int>(a.int64(plan));
+    if (item.evalSize < 1 || item.evalSize > 8192) a.fail(plan, "a size in 1…8192");
   } else {
-    auto v = a.intList(planArg);
-    if (v.size() != 10) a.fail(planArg, "[size or 10 integers of a resize plan]");
-    for (auto x : v) {
-      if (x < 0 || x > (1 << 30)) a.fail(planArg, "a resize plan of non-negative integers");
-    }
     item.explicitPlan = true;
-    auto& p = item.plan;
-    p.source = {int(v[0]), int(v[1]), int(v[2]), int(v[3])};
-    p.width = int(v[4]);
-    p.height = int(v[5]);
-    p.output = {int(v[6]), int(v[7]), int(v[8]), int(v[9])};
+    item.plan = planArg(a, plan);
   }
   item.name = a.string(first + 3);
   return item;
@@ -375,6 +413,7 @@ Thunk imagesPreprocessInto(OpArgs& a) {
 void registerImageOps(OpRegistry& r) {
   r.add("jpegAvailable", jpegAvailable);
   r.add("pixelsNormalizeInto", pixelsNormalizeInto);
+  r.add("pixelsResample", pixelsResample);
 #ifdef ZSCL_WITH_JPEG
   r.add("imagesPreprocessInto", imagesPreprocessInto);
 #endif

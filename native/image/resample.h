@@ -1,5 +1,6 @@
-// Pillow's bicubic resampling of 8-bit images (Image.resize(size, BICUBIC)), bit for bit: the C++
-// twin of lib/data/resample.ts, used by the native image pipeline for reductions and enlargements.
+// Pillow's bicubic resampling of 8-bit images (Image.resize(size, BICUBIC)), bit for bit: the one
+// resampler of the image pipeline (JPEGs decoded here, and pixels decoded by sharp through the
+// pixelsResample op), for reductions and enlargements.
 #pragma once
 
 #include <cstdint>

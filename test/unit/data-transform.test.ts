@@ -5,7 +5,9 @@ import { closeSlot, openSlot, pixelsIntoSlot } from '../../lib/data/native-jpeg'
 import { empty } from '../../lib';
 import { SeededRandom } from '../../lib/data/random';
 import { resampleBicubic } from '../../lib/data/resample';
+import type { Box } from '../../lib/data/resample';
 import { CLIP_MEAN, CLIP_STD, clipEvalTransform, clipTrainTransform, evalPlan, roundHalfEven, trainPlan } from '../../lib/data/transform';
+import type { ResizePlan } from '../../lib/data/transform';
 import { repoRoot } from '../support/fixtures';
 
 interface Geometry {
@@ -92,14 +94,30 @@ describe('data: normalisation and resampling', () => {
     }
   });
 
-  it('copies without rounding when no axis changes, and keeps constant images constant', () => {
+  it('copies without rounding when no axis changes, and keeps constant images constant', async () => {
     const src = { data: Uint8Array.from({ length: 5 * 4 * 3 }, (_, i) => (i * 29) % 256), width: 5, height: 4, channels: 3 };
-    const same = resampleBicubic(src, { left: 0, top: 0, width: 5, height: 4 }, 5, 4, { left: 1, top: 1, width: 3, height: 2 });
+    const same = await resampleBicubic(src, plan({ left: 0, top: 0, width: 5, height: 4 }, 5, 4, { left: 1, top: 1, width: 3, height: 2 }));
     for (let y = 0; y < 2; y++) for (let x = 0; x < 9; x++) assert.equal(same.data[y * 9 + x], src.data[(y + 1) * 15 + 3 + x]);
     const flat = { data: new Uint8Array(30 * 20).fill(77), width: 30, height: 20, channels: 1 };
-    const up = resampleBicubic(flat, { left: 0, top: 0, width: 30, height: 20 }, 70, 45, { left: 0, top: 0, width: 70, height: 45 });
+    const up = await resampleBicubic(flat, plan({ left: 0, top: 0, width: 30, height: 20 }, 70, 45, { left: 0, top: 0, width: 70, height: 45 }));
+    assert.equal(up.data.length, 70 * 45);
     assert.ok(up.data.every((v) => v === 77));
-    const down = resampleBicubic(flat, { left: 3, top: 2, width: 20, height: 15 }, 7, 5, { left: 0, top: 0, width: 7, height: 5 });
+    const down = await resampleBicubic(flat, plan({ left: 3, top: 2, width: 20, height: 15 }, 7, 5, { left: 0, top: 0, width: 7, height: 5 }));
     assert.ok(down.data.every((v) => v === 77));
   });
+
+  it('refuses a plan that leaves the image, and pixels that do not fill it', async () => {
+    const flat = { data: new Uint8Array(30 * 20).fill(77), width: 30, height: 20, channels: 1 };
+    await assert.rejects(resampleBicubic(flat, plan({ left: 20, top: 0, width: 20, height: 20 }, 40, 40, { left: 0, top: 0, width: 40, height: 40 })), {
+      code: 'E_ARG',
+    });
+    await assert.rejects(resampleBicubic(flat, plan({ left: 0, top: 0, width: 30, height: 20 }, 40, 40, { left: 10, top: 0, width: 40, height: 40 })), {
+      code: 'E_ARG',
+    });
+    await assert.rejects(resampleBicubic({ ...flat, width: 31 }, evalPlan(31, 20, 8)), { code: 'E_SHAPE' });
+  });
 });
+
+function plan(sourceBox: Box, width: number, height: number, outputBox: Box): ResizePlan {
+  return { sourceBox, width, height, outputBox };
+}
