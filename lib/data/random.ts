@@ -2,10 +2,11 @@
  * Seeded random numbers for the data pipeline. Every draw comes from a stream named by
  * (seed, ...keys), e.g. (seed, 'crop', epoch, sampleIndex), so a sample's augmentation and an
  * epoch's order never depend on which other samples were drawn first, on prefetch depth or on
- * concurrency. The generator is xoshiro128** (fast, 2^128 period); its state is derived from the
+ * concurrency. The generator is the xoshiro128** core of lib/random; its state is derived from the
  * key words with splitmix32, so neighbouring keys give unrelated streams.
  */
 import { ZsclError, describeValue } from '../errors';
+import { Xoshiro128, shuffleInPlace, splitmix32 } from '../random/xoshiro128';
 
 /** A key word of a stream: an integer (up to 2^53) or a short label. */
 export type StreamKey = number | string;
@@ -13,12 +14,7 @@ export type StreamKey = number | string;
 const TWO_POW_32 = 4294967296;
 
 /** A deterministic stream of random numbers. Sync; not thread-shared. */
-export class SeededRandom {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
+export class SeededRandom extends Xoshiro128 {
   /**
    * The stream named by `seed` and `keys`.
    * @throws ZsclError E_ARG when the seed or a key is not a non-negative safe integer or string.
@@ -33,30 +29,16 @@ export class SeededRandom {
       for (const word of keyWords(`key ${i}`, key)) mix(word);
       mix(0x9e3779b9); // separates ('ab') from ('a', 'b')
     });
-    this.a = splitmix32(h ^ 0x1);
-    this.b = splitmix32(this.a ^ 0x2);
-    this.c = splitmix32(this.b ^ 0x3);
-    this.d = splitmix32(this.c ^ 0x4);
-    if ((this.a | this.b | this.c | this.d) === 0) this.d = 1; // xoshiro's one forbidden state
-  }
-
-  /** A uniform 32-bit unsigned integer. */
-  uint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return result;
+    const a = splitmix32(h ^ 0x1);
+    const b = splitmix32(a ^ 0x2);
+    const c = splitmix32(b ^ 0x3);
+    super(a, b, c, splitmix32(c ^ 0x4));
   }
 
   /** A uniform float in [0, 1) with 53 random bits. */
   float(): number {
-    const high = this.uint32() >>> 5; // 27 bits
-    const low = this.uint32() >>> 6; // 26 bits
+    const high = this.nextUint32() >>> 5; // 27 bits
+    const low = this.nextUint32() >>> 6; // 26 bits
     return (high * 67108864 + low) / 9007199254740992;
   }
 
@@ -75,20 +57,14 @@ export class SeededRandom {
       throw new ZsclError(`SeededRandom.int: expected integers low < high (span <= 2^32) but received ${low}, ${high}`, 'E_ARG');
     }
     const limit = TWO_POW_32 - (TWO_POW_32 % span);
-    let x = this.uint32();
-    while (x >= limit) x = this.uint32();
+    let x = this.nextUint32();
+    while (x >= limit) x = this.nextUint32();
     return low + (x % span);
   }
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(0, i + 1);
-      const tmp = items[i];
-      items[i] = items[j];
-      items[j] = tmp;
-    }
-    return items;
+    return shuffleInPlace(items, (n) => this.int(0, n));
   }
 
   /** A random permutation of 0 … n−1. */
@@ -96,18 +72,6 @@ export class SeededRandom {
     if (!Number.isSafeInteger(n) || n < 0) throw new ZsclError(`SeededRandom.permutation: expected a count >= 0 but received ${describeValue(n)}`, 'E_ARG');
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-/** splitmix32 finaliser: a bijective 32-bit mix. */
-function splitmix32(x: number): number {
-  let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function keyWords(name: string, key: StreamKey): number[] {

@@ -13,7 +13,7 @@ const torchValues = JSON.parse(fs.readFileSync(path.join(repoRoot, 'test', 'fixt
 
 describe('data: SeededRandom', () => {
   it('gives the same stream for the same seed and keys, different streams otherwise', () => {
-    const draw = (r: SeededRandom) => Array.from({ length: 8 }, () => r.uint32());
+    const draw = (r: SeededRandom) => Array.from({ length: 8 }, () => r.nextUint32());
     assert.deepEqual(draw(new SeededRandom(7, 'crop', 3, 12)), draw(new SeededRandom(7, 'crop', 3, 12)));
     const base = draw(new SeededRandom(7, 'crop', 3, 12));
     for (const other of [

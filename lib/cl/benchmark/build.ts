@@ -18,6 +18,7 @@ import { mtilDataset } from '../../data/mtil';
 import { referenceImages, referenceTexts, virtualVocabulary } from '../../data/reference';
 import { clipEvalTransform, clipTrainTransform } from '../../data/transform';
 import { ZsclError } from '../../errors';
+import { xorshiftClassOrder } from '../../random/xorshift-class-order';
 import { tensor } from '../../tensor/create';
 import type { Tensor } from '../../tensor/tensor';
 import type { EvaluationSet } from '../evaluation';
@@ -99,7 +100,7 @@ function cilTasks(config: BenchmarkConfig): TaskData[] {
     test = imageFolder(path.join(c.root, 'val'));
   }
   const names = [...(train.classNames ?? [])].map((n) => n.replace(/_/g, ' '));
-  const order = c.classOrder ?? (c.orderSeed === undefined ? names.map((_, i) => i) : shuffled(names.length, c.orderSeed));
+  const order = c.classOrder ?? (c.orderSeed === undefined ? names.map((_, i) => i) : xorshiftClassOrder(names.length, c.orderSeed));
   if (order.length !== names.length || new Set(order).size !== names.length) {
     throw new ZsclError(`cil.classOrder must list each of the ${names.length} classes once`, 'E_CONFIG');
   }
@@ -130,19 +131,6 @@ function cilTasks(config: BenchmarkConfig): TaskData[] {
     });
   }
   return out;
-}
-
-function shuffled(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let s = seed >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const j = (s >>> 0) % (i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
 }
 
 // The samples of `classes`, labelled 0…k−1 in that order (the reference shifts targets per task).

@@ -1,21 +1,11 @@
 /**
- * The world's seeded random numbers: xoshiro128** (Blackman & Vigna, 2018) seeded through
- * splitmix32. 128 bits of state, period 2^128 - 1, passes BigCrush, and needs nothing but 32-bit
- * integer math, so every platform draws the same sequence from the same seed — the rendered
- * world, its captions and every fixed test set are reproducible byte for byte.
- *
- * Kept local to the demo world on purpose (the lead may unify it with the data layer's RNG).
+ * The world's seeded random numbers: the xoshiro128** core of lib/random seeded by a splitmix32
+ * sequence from one 32-bit seed, with 32-bit floats. Every platform draws the same sequence from
+ * the same seed — the rendered world, its captions and every fixed test set are reproducible byte
+ * for byte.
  */
 import { ZsclError, describeValue } from '../../errors';
-
-/** splitmix32: spreads one 32-bit seed over the four state words so nearby seeds decorrelate. */
-function splitmix32(state: number): [number, number] {
-  state = (state + 0x9e3779b9) | 0;
-  let z = state;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return [state, (z ^ (z >>> 16)) >>> 0];
-}
+import { Xoshiro128, shuffleInPlace, splitmix32 } from '../../random/xoshiro128';
 
 /** 32-bit FNV-1a of a string: turns labels ("test:shapes") into seeds. */
 export function hashString(text: string): number {
@@ -31,19 +21,7 @@ export function hashString(text: string): number {
  * A seeded pseudo-random stream (xoshiro128**). Synchronous; not cryptographic.
  * Construct with {@link Rng.fromSeed}; derive independent streams with {@link Rng.fork}.
  */
-export class Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-
-  private constructor(s0: number, s1: number, s2: number, s3: number) {
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-  }
-
+export class Rng extends Xoshiro128 {
   /**
    * A stream seeded by an unsigned 32-bit integer or a string (hashed).
    * @throws ZsclError E_ARG when the seed is not an integer in [0, 2^32) or a string.
@@ -55,12 +33,9 @@ export class Rng {
     else {
       throw new ZsclError(`Rng.fromSeed: expected an integer in [0, 2^32) or a string for seed but received ${describeValue(seed)}`, 'E_ARG');
     }
+    // splitmix32 spreads the seed over the four state words so nearby seeds decorrelate.
     const words: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      let word: number;
-      [s, word] = splitmix32(s);
-      words.push(word);
-    }
+    for (let i = 0; i < 4; i++, s = (s + 0x9e3779b9) | 0) words.push(splitmix32(s));
     // The all-zero state is the one state xoshiro can never leave.
     if ((words[0] | words[1] | words[2] | words[3]) === 0) words[0] = 1;
     return new Rng(words[0], words[1], words[2], words[3]);
@@ -81,20 +56,7 @@ export class Rng {
 
   /** The current state as four unsigned 32-bit integers; {@link Rng.fromState} continues from it. */
   state(): [number, number, number, number] {
-    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
-  }
-
-  /** The next unsigned 32-bit integer. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    return this.stateWords();
   }
 
   /** A float uniform in [0, 1) with 32 random bits. */
@@ -124,21 +86,11 @@ export class Rng {
 
   /** Shuffles `items` in place (Fisher–Yates) and returns it. */
   shuffle<T>(items: T[]): T[] {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = this.int(i + 1);
-      const tmp = items[i];
-      items[i] = items[j];
-      items[j] = tmp;
-    }
-    return items;
+    return shuffleInPlace(items, (n) => this.int(n));
   }
 
   /** A new independent stream seeded from this one's next draw (advances this stream once). */
   fork(): Rng {
     return Rng.fromSeed(this.nextUint32());
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
