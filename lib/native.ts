@@ -1,6 +1,7 @@
 /**
  * Loads the native addon (node-gyp-build: build/ first, then prebuilds/) once, on first use,
- * and types its surface. A load failure becomes an E_NATIVE_LOAD error that says what was
+ * and types its surface. A prebuilt addon finds libtorch at load time (lib/libtorch.ts); one
+ * built here links it by rpath. A load failure becomes an E_NATIVE_LOAD error that says what was
  * looked for, what is missing, and the exact fix; the raw loader text is only its `cause`.
  */
 import { createRequire } from 'node:module';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { ZsclError } from './errors';
+import { prebuildLibtorch, preloadLibtorch } from './libtorch';
 
 /** Opaque native tensor handle (owned by exactly one {@link Tensor}). */
 export interface NativeHandle {
@@ -89,21 +91,28 @@ export function native(): NativeAddon {
 }
 
 /** Threads for libtorch's intra-op pool: ZSCL_NUM_THREADS, else the cores this process may use. */
-export function defaultThreadCount(): number {
+function defaultThreadCount(): number {
   const fromEnv = Number(process.env.ZSCL_NUM_THREADS);
   if (Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
   return Math.max(1, os.availableParallelism());
 }
 
 // The file the main thread loaded, for worker threads: they must load the very same file (a
-// second copy of the addon in one process would not share its state, and `npm run prebuild`
-// moves build/Release/zscl.node away while a process may still be running from it).
+// second copy of the addon in one process would not share its state, and the checkout's build
+// may be rebuilt while a process still runs from the file it mapped).
 const LOADED_ADDON_ENV = 'ZSCL_ADDON_LOADED';
 
 function loadAddon(): NativeAddon {
   const require = createRequire(__filename);
+  let file: string;
   try {
-    const file = addonFile(require);
+    file = addonFile(require);
+  } catch (error) {
+    throw explainLoadFailure(error);
+  }
+  const libtorch = prebuildLibtorch(file);
+  if (libtorch) preloadLibtorch(libtorch);
+  try {
     const addon = require(file) as NativeAddon;
     // Tagged with the pid: child processes inherit the environment but load their own addon.
     if (isMainThread) process.env[LOADED_ADDON_ENV] = `${process.pid}:${file}`;
@@ -125,7 +134,7 @@ function addonFile(require: NodeJS.Require): string {
 const APT_FIX = 'sudo apt-get install -y libtorch-dev libopenblas0-openmp';
 
 /** Turns a loader failure into what a user can act on. */
-export function explainLoadFailure(error: unknown): ZsclError {
+function explainLoadFailure(error: unknown): ZsclError {
   const raw = error instanceof Error ? error.message : String(error);
   const looked = `Looked for the addon in ${path.join(packageRoot, 'build', 'Release')} and ${path.join(
     packageRoot,
