@@ -3,7 +3,7 @@
  * (the reference restarts its iterator the same way), and `state()` is the position of the next
  * batch to be consumed, so `restore(state())` continues the identical sequence.
  */
-import type { Batch as LoaderBatch, DataLoader, LoaderState } from '../data/loader';
+import type { DataLoader, LoaderBatch, LoaderState } from '../data/loader';
 import { ZsclError } from '../errors';
 import type { Tensor } from '../tensor/tensor';
 import type { Batch, BatchStream, ImageStream } from './task';

@@ -32,4 +32,4 @@ export {
   type ReferenceTextOptions,
   type VirtualVocabularyOptions,
 } from './reference';
-export { DataLoader, type LoaderOptions, type LoaderState, type Batch, type SkippedSample, type BadSamplePolicy } from './loader';
+export { DataLoader, type LoaderOptions, type LoaderState, type LoaderBatch, type SkippedSample, type BadSamplePolicy } from './loader';

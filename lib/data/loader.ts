@@ -56,8 +56,8 @@ export interface SkippedSample {
   message: string;
 }
 
-/** One batch. The caller owns (and disposes) both tensors. */
-export interface Batch {
+/** One batch of a {@link DataLoader} (images, labels and where they came from). The caller owns (and disposes) both tensors. */
+export interface LoaderBatch {
   /** float32 [n, 3, size, size], normalised. */
   images: Tensor;
   /** int64 [n] (−1 for unlabeled samples). */
@@ -105,7 +105,7 @@ interface BatchJob {
  * Loads a dataset in batches: `for await (const batch of loader) { … }` runs from the current
  * position to the end of the current epoch, then the position moves to the next epoch.
  */
-export class DataLoader implements AsyncIterable<Batch> {
+export class DataLoader implements AsyncIterable<LoaderBatch> {
   readonly batchSize: number;
   readonly transform: ImageTransform;
   readonly shuffle: boolean;
@@ -216,7 +216,7 @@ export class DataLoader implements AsyncIterable<Batch> {
    * @throws ZsclError E_BUSY when another iteration of this loader is running; the iteration
    *   rejects with the first bad image's E_FORMAT/E_IO error under onBadSample 'error'.
    */
-  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+  [Symbol.asyncIterator](): AsyncIterator<LoaderBatch> {
     if (this.active) throw new ZsclError('DataLoader: already being iterated; one iteration at a time', 'E_BUSY');
     this.active = true;
     return new EpochRun(this, this.epochIndex, this.batchIndex, {
@@ -244,7 +244,7 @@ interface RunHooks {
 }
 
 /** One pass over the rest of an epoch, with its prefetch window and decode pool. */
-class EpochRun implements AsyncIterator<Batch> {
+class EpochRun implements AsyncIterator<LoaderBatch> {
   private readonly order: number[];
   private readonly total: number;
   private readonly jobs: BatchJob[] = [];
@@ -267,7 +267,7 @@ class EpochRun implements AsyncIterator<Batch> {
     this.fill();
   }
 
-  async next(): Promise<IteratorResult<Batch>> {
+  async next(): Promise<IteratorResult<LoaderBatch>> {
     if (this.closed) return { done: true, value: undefined };
     if (this.nextBatch >= this.total) {
       this.hooks.advance(this.epoch + 1, 0);
@@ -289,7 +289,7 @@ class EpochRun implements AsyncIterator<Batch> {
     return { done: false, value: batch };
   }
 
-  async return(): Promise<IteratorResult<Batch>> {
+  async return(): Promise<IteratorResult<LoaderBatch>> {
     this.close();
     return { done: true, value: undefined };
   }
@@ -379,7 +379,7 @@ class EpochRun implements AsyncIterator<Batch> {
   }
 
   /** The tensors of a finished job (every decode has settled), leaving out skipped samples. */
-  private finishBatch(job: BatchJob): Batch {
+  private finishBatch(job: BatchJob): LoaderBatch {
     const kept = job.failed.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
     const skipped = job.failed.filter((f): f is SkippedSample => f !== undefined);
     let images = job.images;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Dataset, Sample } from '../../lib/data/dataset';
 import { ListDataset } from '../../lib/data/dataset';
-import type { Batch, LoaderOptions, LoaderState } from '../../lib/data/loader';
+import type { LoaderBatch, LoaderOptions, LoaderState } from '../../lib/data/loader';
 import { DataLoader } from '../../lib/data/loader';
 import { clipTrainTransform } from '../../lib/data/transform';
 import { memory } from '../../lib/runtime';
@@ -28,7 +28,7 @@ async function take(loader: DataLoader, limit = Infinity): Promise<Plain[]> {
   return out;
 }
 
-function plain(b: Batch): Plain {
+function plain(b: LoaderBatch): Plain {
   const p = {
     epoch: b.epoch,
     batch: b.batch,
@@ -139,7 +139,7 @@ describe('data: DataLoader', function () {
     assert.throws(() => loader[Symbol.asyncIterator](), { code: 'E_BUSY' });
     assert.throws(() => loader.restore(loader.state()), { code: 'E_BUSY' });
     const first = await it.next();
-    plain(first.value as Batch);
+    plain(first.value as LoaderBatch);
     await it.return!();
     assert.doesNotThrow(() => loader.restore(loader.state()));
   });
@@ -163,7 +163,7 @@ describe('data: DataLoader', function () {
     const loader = new DataLoader(counting, { batchSize: 4, prefetch: 2, workers: 4, transform: options.transform });
     const it = loader[Symbol.asyncIterator]();
     for (let consumed = 1; consumed <= 4; consumed++) {
-      plain((await it.next()).value as Batch);
+      plain((await it.next()).value as LoaderBatch);
       await new Promise((r) => setTimeout(r, 30)); // a slow consumer
       // Consumed batches plus the prefetch window, 4 samples each.
       assert.ok(requested <= (consumed + 2) * 4, `after ${consumed} batches, ${requested} samples were opened`);
@@ -178,7 +178,7 @@ describe('data: DataLoader', function () {
     const it = loader[Symbol.asyncIterator]();
     const first = await it.next();
     clearInterval(timer);
-    plain(first.value as Batch);
+    plain(first.value as LoaderBatch);
     await it.return!();
     assert.ok(ticks > 0, 'timers ran while the batch was being decoded');
   });
@@ -192,7 +192,7 @@ describe('data: DataLoader', function () {
       (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes(bad),
     );
     const skipping = new DataLoader(withBad, { batchSize: 3, transform: options.transform, onBadSample: 'skip' });
-    const batches: Batch[] = [];
+    const batches: LoaderBatch[] = [];
     for await (const b of skipping) batches.push(b);
     assert.deepEqual(
       batches.map((b) => b.images.shape[0]),
