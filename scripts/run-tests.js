@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The test command: type-check, lint (TypeScript and C++ format), build, then mocha.
+// The test command: type-check, lint (TypeScript and C++ format, unused code), build, then mocha.
 // Each check counts as one test; the last line is "N passed, N failed".
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -26,9 +26,17 @@ function check(name, command, args) {
 }
 
 const node = process.execPath;
+// The package.json of an installed package (knip's "exports" hide it from require.resolve: then node_modules/).
+function packageManifest(pkg) {
+  try {
+    return require.resolve(`${pkg}/package.json`, { paths: [root] });
+  } catch {
+    return path.join(root, 'node_modules', pkg, 'package.json');
+  }
+}
 // A package's CLI entry from its package.json "bin" (its "exports" may hide bin/ files from require.resolve).
 function bin(pkg, name = pkg) {
-  const manifestPath = require.resolve(`${pkg}/package.json`, { paths: [root] });
+  const manifestPath = packageManifest(pkg);
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   const entry = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin[name];
   return path.join(path.dirname(manifestPath), entry);
@@ -36,6 +44,7 @@ function bin(pkg, name = pkg) {
 check('typecheck (tsc --noEmit)', node, [bin('typescript', 'tsc'), '--noEmit', '-p', 'tsconfig.json']);
 check('lint (eslint)', node, [bin('eslint'), '.']);
 check('format (prettier)', node, [bin('prettier'), '--check', '--log-level', 'warn', '.']);
+check('unused code (knip)', node, [bin('knip'), '--no-progress']);
 if (spawnSync('clang-format', ['--version'], { stdio: 'ignore' }).error) {
   console.log('\n=== C++ format: skipped (clang-format is not installed; apt-get install -y clang-format)');
 } else {

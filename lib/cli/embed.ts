@@ -63,7 +63,7 @@ export interface Embeddings {
  *   tokenizer whose ids do not fit the model; E_IO/E_FORMAT for unreadable checkpoints, images or
  *   tensor files; E_SHAPE/E_DTYPE/E_INDEX for tensors the model cannot take.
  */
-export async function embed(options: EmbedOptions): Promise<Embeddings> {
+async function embed(options: EmbedOptions): Promise<Embeddings> {
   const batchSize = options.batchSize ?? 64;
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new ZsclError(`embed: batchSize must be a positive integer but is ${describeValue(batchSize)}`, 'E_ARG');
@@ -206,7 +206,7 @@ export interface EmbedCommandOptions extends EmbedOptions {
  * summary of the file written (one line, or JSON with `json`). Async.
  * @throws (rejects) as {@link embed}; E_IO when the output cannot be written.
  */
-export async function embedCommand(options: EmbedCommandOptions): Promise<string[]> {
+async function embedCommand(options: EmbedCommandOptions): Promise<string[]> {
   const result = await embed(options);
   const features = Object.fromEntries(
     (['image_features', 'text_features'] as const).filter((key) => result[key]).map((key) => [key, result[key]!] as const),

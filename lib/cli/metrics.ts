@@ -42,7 +42,7 @@ export interface MetricsReport {
  *   JSON, lacks `accuracy`, has non-string or repeated task names, a task count that differs from
  *   the matrix, or a matrix that is not T×T finite numbers.
  */
-export function readAccuracyFile(path: string): AccuracyFile {
+function readAccuracyFile(path: string): AccuracyFile {
   let text: string;
   try {
     text = fs.readFileSync(path, 'utf8');
@@ -85,7 +85,7 @@ export function readAccuracyFile(path: string): AccuracyFile {
  * @throws ZsclError E_ARG for an invalid matrix, a task count that differs from it, or `digits`
  *   outside 0…15.
  */
-export function metricsReport(input: AccuracyFile, digits?: number): MetricsReport {
+function metricsReport(input: AccuracyFile, digits?: number): MetricsReport {
   if (digits !== undefined && !(Number.isInteger(digits) && digits >= 0 && digits <= 15)) {
     throw new ZsclError(`metricsReport: digits must be an integer from 0 to 15 but is ${describeValue(digits)}`, 'E_ARG');
   }

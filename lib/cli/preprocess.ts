@@ -43,7 +43,7 @@ export function registerPreprocess(program: Command): void {
  * @throws (rejects) ZsclError E_ARG for bad options, E_FORMAT/E_IO naming an image that cannot be
  *   read, E_IO when the output cannot be written.
  */
-export async function runPreprocess(images: string[], options: PreprocessCliOptions): Promise<{ out: string; summary: string }> {
+async function runPreprocess(images: string[], options: PreprocessCliOptions): Promise<{ out: string; summary: string }> {
   const integer = (name: string, text: string, min: number) => {
     const value = Number(text);
     if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min)

@@ -11,7 +11,6 @@ export interface ProgressState {
 
 export class ProgressBar {
   private readonly tty = Boolean(process.stderr.isTTY);
-  private readonly started = performance.now();
   private lastLine = 0;
   private label = '';
   private labelStarted = performance.now();
@@ -47,11 +46,6 @@ export class ProgressBar {
     if (!this.enabled) return;
     if (this.tty) process.stderr.write('\r\x1b[K');
     if (message) process.stderr.write(`${message}\n`);
-  }
-
-  /** Seconds since the bar was created. */
-  get elapsed(): number {
-    return (performance.now() - this.started) / 1000;
   }
 }
 

@@ -19,7 +19,7 @@ export interface TokenizeCommandOptions {
  * @throws ZsclError (rejects) E_IO/E_FORMAT for the vocabulary, E_ARG for a text that does not
  *   fit the context length without `truncate`.
  */
-export async function tokenizeLines(texts: readonly string[], options: TokenizeCommandOptions): Promise<string[]> {
+async function tokenizeLines(texts: readonly string[], options: TokenizeCommandOptions): Promise<string[]> {
   const tokenizer = await ClipTokenizer.load(options.vocab);
   if (options.contextLength === undefined && !options.truncate) {
     return texts.map((text) => JSON.stringify(tokenizer.encodeWithSpecials(text)));

@@ -24,7 +24,7 @@ import { ProgressBar } from './progress';
 import { matrixTable, methodsTable } from './run-output';
 
 /** Reads and validates a benchmark config file. @throws ZsclError E_IO / E_CONFIG */
-export function readBenchmarkConfig(file: string): BenchmarkConfig {
+function readBenchmarkConfig(file: string): BenchmarkConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -48,7 +48,7 @@ interface RunOptions {
 }
 
 /** Runs (or resumes) one config into `dir`, with a progress bar unless `json`. Async. */
-export async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOptions = {}): Promise<RunResult> {
+async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOptions = {}): Promise<RunResult> {
   const built = buildBenchmark(config);
   const group = options.group;
   if (group && group.backend === 'nccl') built.model.to(`cuda:${group.localRank}`);

@@ -7,7 +7,6 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadClip } from '../clip/checkpoint';
-import type { ClipModel } from '../clip/model';
 import { tokenizeToTensor } from '../clip/tokenizer';
 import { fillTemplate } from '../clip/zero-shot';
 import { accuracyMetrics } from '../cl/metrics';
@@ -29,7 +28,7 @@ import { createReferenceSet } from './world';
 /** The shipped pretrained demo model. */
 export const DEMO_MODEL = path.join(packageRoot, 'assets', 'demo-clip.safetensors');
 
-export const DEMO_METHODS: { name: string; strategy: StrategyName }[] = [
+const DEMO_METHODS: { name: string; strategy: StrategyName }[] = [
   { name: 'Zero-shot', strategy: 'zero-shot' },
   { name: 'Continual-FT', strategy: 'finetune' },
   { name: 'WiSE-FT', strategy: 'wise-ft' },
@@ -167,9 +166,4 @@ function stepForwarder(method: string, onStep: DemoOptions['onStep']): EventEmit
   const events = new EventEmitter();
   if (onStep) events.on('step', (e: StepEvent) => onStep(method, e));
   return events;
-}
-
-/** The demo's run model (for tests that need it without running everything). */
-export function loadDemoModel(file = DEMO_MODEL): ClipModel {
-  return loadClip(file);
 }

@@ -84,7 +84,7 @@ async function datasetDemoTask(
 }
 
 /** Whether Debian's Fashion-MNIST files are installed. */
-export function fashionMnistInstalled(root = DEBIAN_FASHION_MNIST): boolean {
+function fashionMnistInstalled(root = DEBIAN_FASHION_MNIST): boolean {
   return fs.existsSync(path.join(root, 't10k-images-idx3-ubyte.gz'));
 }
 

@@ -94,10 +94,6 @@ export class CachedEvaluationSet implements EvaluationSet {
     return new CachedEvaluationSet(name, dataset.classNames ?? [], templates, images, labels, [n, 3, size, size]);
   }
 
-  get length(): number {
-    return this.labels.length;
-  }
-
   async *batches(): AsyncIterable<Batch> {
     const per = this.shape[1] * this.shape[2] * this.shape[3];
     for (let start = 0; start < this.labels.length; start += 256) {

@@ -2,7 +2,7 @@
 import { escapeMarkup } from './escape-markup';
 
 /** The font of every chart: installed with fonts-dejavu-core, found by librsvg through fontconfig. */
-export const FONT_FAMILY = "'DejaVu Sans', sans-serif";
+const FONT_FAMILY = "'DejaVu Sans', sans-serif";
 
 /** Shifts a text baseline so digits and capitals sit centred on a y coordinate (DejaVu's cap height / 2). */
 export const CENTER_SHIFT = 0.36;

@@ -14,8 +14,8 @@ import { BACKGROUND_KINDS, GLYPHS, SHAPES, TEXTURES } from './vocabulary';
 import type { Rgb } from './vocabulary';
 
 /** Smallest and largest image side renderScene accepts. */
-export const MIN_IMAGE_SIZE = 8;
-export const MAX_IMAGE_SIZE = 512;
+const MIN_IMAGE_SIZE = 8;
+const MAX_IMAGE_SIZE = 512;
 
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v);
 const clamp255 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);

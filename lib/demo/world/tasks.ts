@@ -57,7 +57,7 @@ export interface WorldTaskOptions {
 /** Backgrounds of task images; gradients are left to pretraining and the reference set. */
 const TASK_BACKGROUNDS = ['plain', 'noise'] as const;
 /** Shapes big and compact enough to show a fill pattern at 32 px. */
-export const TEXTURE_TASK_SHAPES: readonly ShapeName[] = ['circle', 'square', 'triangle', 'heart', 'hexagon', 'diamond'];
+const TEXTURE_TASK_SHAPES: readonly ShapeName[] = ['circle', 'square', 'triangle', 'heart', 'hexagon', 'diamond'];
 
 interface TaskDefinition {
   readonly name: string;
