@@ -28,6 +28,7 @@ import { LoaderStream, imagesOf } from '../streams';
 import type { ExampleSource, TrainingTask } from '../task';
 import type { BenchmarkConfig, TaskConfig } from './config';
 import { isMtilDataset, orderOf, referenceLearningRate } from './config';
+import { evaluationSettings, taskLearningRate, trainingSettings } from './schema';
 
 interface TaskData {
   name: string;
@@ -36,6 +37,8 @@ interface TaskData {
   classNames: string[];
   templates: string[];
   lr?: number;
+  /** The dataset's own default rate (named MTIL datasets), below `training.lr` in precedence. */
+  datasetLr?: number;
   iterations?: number;
 }
 
@@ -83,7 +86,7 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
   const root = config.data!.root;
   return {
     ...fromDataset(mtilDataset(task.dataset, root, 'train'), mtilDataset(task.dataset, root, 'test')),
-    lr: task.lr ?? referenceLearningRate(task.dataset),
+    datasetLr: referenceLearningRate(task.dataset),
   };
 }
 
@@ -150,15 +153,15 @@ function relabel(dataset: Dataset, classes: number[]): Dataset {
 
 /** Builds the experiment of a config. Sync apart from nothing; data is read lazily by loaders. */
 export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
-  const training = config.training ?? {};
-  const seed = training.seed ?? 42;
+  const training = trainingSettings(config);
+  const seed = training.seed;
   const model = loadModel(config, seed);
   const tokenizer = makeTokenizer(config, model);
   const truncate: Truncation = 'eot';
   const tokenize = (texts: string[]): Tensor => tokenizeToTensor(tokenizer, texts, { truncate });
   const size = model.config.imageResolution;
-  const batchSize = training.batchSize ?? 64;
-  const workers = training.workers ?? 4;
+  const batchSize = training.batchSize;
+  const workers = training.workers;
   const tasks = config.setting === 'mtil' ? orderOf(config).map((name, i) => mtilTask(config, config.tasks?.[i] ?? { dataset: name })) : cilTasks(config);
   const owned: Tensor[] = [];
   const loader = (dataset: Dataset, train: boolean, shuffleSeed: number): LoaderStream =>
@@ -176,18 +179,18 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
     const train = training.fewShot ? fewShot(t.train, training.fewShot, seed) : t.train;
     const prompts = tokenize(t.classNames.map((c) => fillTemplate(t.templates[0], c)));
     owned.push(prompts);
-    const iterations = t.iterations ?? (training.epochs ? training.epochs * Math.ceil(train.length / batchSize) : (training.iterations ?? 1000));
+    const iterations = t.iterations ?? (training.epochs ? training.epochs * Math.ceil(train.length / batchSize) : training.iterations);
     return {
       name: t.name,
       classNames: t.classNames,
       classTokens: prompts,
       batches: loader(train, true, seed + k),
       iterations,
-      lr: t.lr ?? training.lr ?? 1e-5,
-      warmup: training.warmup ?? (config.setting === 'mtil' ? 100 : 30),
+      lr: taskLearningRate(t.lr, training.lr, t.datasetLr),
+      warmup: training.warmup,
     };
   });
-  const evaluation: EvaluationSet[] = tasks.map((t) => evaluationSet(t, size, config.evaluation?.batchSize ?? 128, config.evaluation?.maxImages));
+  const evaluation: EvaluationSet[] = tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, config.evaluation?.maxImages));
   const data: StrategyData = {
     taskImages: (ctx) => imagesOf(loader(tasks[ctx.taskIndex].train, false, seed + 1000 + ctx.taskIndex)),
     taskPrompts: (ctx) => trainingTasks[ctx.taskIndex].classTokens,
@@ -242,7 +245,7 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
       tasks: trainingTasks,
       evaluation,
       evaluateInitial: config.evaluation?.initial ?? true,
-      trainer: { labelSmoothing: training.labelSmoothing ?? 0.2, trainMode: training.trainMode, nonFinite: training.nonFinite },
+      trainer: { labelSmoothing: training.labelSmoothing, trainMode: training.trainMode, nonFinite: training.nonFinite },
       checkpointEvery: config.checkpointEvery ?? 0,
       config,
       method: config.name ?? config.strategy,
