@@ -102,6 +102,7 @@ function cifarPython(dir: string, variant: CifarVariant, split: 'train' | 'test'
   const names = meta.get(variant === 'cifar100' ? 'fine_label_names' : 'label_names');
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string'))
     throw new ZsclError(`cifarDataset: ${metaFile} has no list of label names`, 'E_FORMAT');
+  for (const part of parts) checkLabels(part, names.length);
   return fromRecords(parts, names as string[]);
 }
 
@@ -127,7 +128,18 @@ function cifarBinary(dir: string, variant: CifarVariant, split: 'train' | 'test'
         .map((s) => s.trim())
         .filter((s) => s !== '')
     : undefined;
+  if (classNames) for (const part of parts) checkLabels(part, classNames.length);
   return fromRecords(parts, classNames);
+}
+
+// A label outside the class list would index no class name (and no prompt).
+function checkLabels(part: Records, classes: number): void {
+  for (let i = 0; i < part.labels.length; i++) {
+    const label = part.labels[i];
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ZsclError(`cifarDataset: ${part.file}: label ${label} of record ${i} is outside the ${classes} classes of the meta file`, 'E_FORMAT');
+    }
+  }
 }
 
 /** 3 planes of 32×32 at `at` → an interleaved RGB image. */
