@@ -13,22 +13,36 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ZsclError } from '../errors';
+import { z } from 'zod';
+import { ZsclError, describeValue } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
+import { readJsonFile } from '../io/json-file';
+import { checkWithSchema } from '../io/schema-check';
 
-/** Progress of a run, rewritten atomically after every checkpoint. */
-export interface RunState {
-  version: 1;
-  /** Tasks fully trained and evaluated. */
-  completedTasks: number;
-  /** Accuracy rows (percent) after each completed task, over all evaluation columns. */
-  accuracy: number[][];
-  /** Accuracy of the initial model on every column. */
-  zeroShot?: number[];
-  /** A mid-task checkpoint of task `task` after iteration `it`, when one exists. */
-  step?: { task: number; it: number };
-  finished: boolean;
-}
+/** The state.json format this zscl writes; a folder holding another is refused on resume. */
+export const RUN_STATE_VERSION = 1;
+
+const percentRow = z.array(z.number({ error: 'expected a finite number' }), { error: 'expected a list of accuracies' });
+
+/** state.json: progress of a run, rewritten atomically after every checkpoint. */
+export const runStateSchema = z.strictObject(
+  {
+    version: z.literal(RUN_STATE_VERSION),
+    /** Tasks fully trained and evaluated. */
+    completedTasks: z.int({ error: 'expected an integer ≥ 0' }).min(0, { error: 'expected an integer ≥ 0' }),
+    /** Accuracy rows (percent) after each completed task, over all evaluation columns. */
+    accuracy: z.array(percentRow, { error: 'expected a list of accuracy rows' }),
+    /** Accuracy of the initial model on every column. */
+    zeroShot: percentRow.optional(),
+    /** A mid-task checkpoint of task `task` after iteration `it`, when one exists. */
+    step: z.strictObject({ task: z.int().min(0), it: z.int().min(0) }, { error: 'expected { task, it }' }).optional(),
+    finished: z.boolean({ error: 'expected true or false' }),
+  },
+  { error: 'expected an object' },
+);
+
+/** Progress of a run (state.json). */
+export type RunState = z.infer<typeof runStateSchema>;
 
 export class RunFolder {
   constructor(readonly dir: string) {}
@@ -77,27 +91,35 @@ export class RunFolder {
     return fs.existsSync(this.path('state.json'));
   }
 
+  /**
+   * The run's state.json, checked. Sync.
+   * @throws ZsclError E_IO when it cannot be read; E_FORMAT when it is not JSON, was written by a
+   *   zscl of another state version (the message says which), or does not match the schema.
+   */
   readState(): RunState {
-    return this.readJson<RunState>('state.json');
+    const file = this.path('state.json');
+    const json = readJsonFile(file, { what: 'run state' });
+    const version = (json as { version?: unknown } | null)?.version;
+    if (version !== RUN_STATE_VERSION) {
+      throw new ZsclError(
+        `run folder ${this.dir} holds state version ${describeValue(version)}; this zscl reads and writes version ${RUN_STATE_VERSION}. ` +
+          'Resume it with the zscl that started it, or start a new run folder.',
+        'E_FORMAT',
+      );
+    }
+    return checkWithSchema(runStateSchema, json, { source: `run state ${file}`, code: 'E_FORMAT' });
   }
 
   writeState(state: RunState): void {
     this.writeJson('state.json', state);
   }
 
+  /**
+   * A JSON file of the run folder (`name` relative to it). Sync.
+   * @throws ZsclError E_IO when it cannot be read, E_FORMAT when it is not JSON.
+   */
   readJson<T>(name: string): T {
-    const file = this.path(name);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ZsclError(`cannot read ${file}: ${(error as Error).message}`, 'E_IO');
-    }
-    try {
-      return JSON.parse(text) as T;
-    } catch (error) {
-      throw new ZsclError(`${file} is not valid JSON: ${(error as Error).message}`, 'E_FORMAT');
-    }
+    return readJsonFile(this.path(name), { what: 'run file' }) as T;
   }
 
   writeJson(name: string, value: unknown): void {
