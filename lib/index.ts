@@ -108,10 +108,33 @@ export {
 export { startRun, type RunHandle, type RunProgress } from './cl/service';
 export { runExperiment, type RunSpec, type RunResult, type RunEvents } from './cl/runner';
 export { ContinualTrainer, type TrainerOptions, type StepEvent, type TrainMode } from './cl/trainer';
-export { strategyPlugins, strategyDefaults, STRATEGIES, type StrategyName, type StrategyOptions, type StrategyData, type Setting } from './cl/strategies';
+export {
+  strategyPlugins,
+  strategyDefaults,
+  findStrategy,
+  defineStrategy,
+  REFERENCE_DEFAULTS,
+  STRATEGIES,
+  type Strategy,
+  type StrategyContext,
+  type StrategyNeed,
+  type StrategyName,
+  type StrategyOptions,
+  type StrategyData,
+  type Setting,
+} from './cl/strategies';
+export { stepEvent, stepListener } from './cl/plugin';
 export type { Plugin, LossTerm, RunContext, TaskContext, StepContext, PluginState } from './cl/plugin';
+export type { CheckpointState, Checkpointable } from './cl/checkpoint-state';
+export { DistillationPlugin, type DistillationOptions, type TeacherChoice } from './cl/plugins/distillation';
+export { WeightEnsemblePlugin } from './cl/plugins/weight-ensemble';
+export { L2AnchorPlugin } from './cl/plugins/l2-anchor';
+export { WiseFtPlugin } from './cl/plugins/wise-ft';
+export { ICarlPlugin, type ICarlOptions } from './cl/plugins/icarl';
+export { freezeAll, frozenCopyAsync } from './cl/snapshot';
+export { clipLogits, type UnitFeatures } from './clip/logits';
 export type { TrainingTask, Batch, BatchStream, ImageStream, ExampleSource } from './cl/task';
-export { Optimizer, type OptimizerOptions, type OptimizerState } from './cl/optimizer';
+export { Optimizer, type OptimizerOptions } from './cl/optimizer';
 export { evaluateSet, evaluateAll, type EvaluationSet, type TaskAccuracy } from './cl/evaluation';
 export { validateBenchmarkConfig, type BenchmarkConfig } from './cl/benchmark/config';
 export { buildBenchmark } from './cl/benchmark/build';

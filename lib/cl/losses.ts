@@ -16,10 +16,3 @@ export function distillation(teacherLogits: Tensor, studentLogits: Tensor, tempe
     return F.crossEntropy(studentLogits.div(temperature), target).mul(temperature * temperature);
   });
 }
-
-/**
- * CLIP classification logits `scale · norm(imageFeatures) @ norm(textFeatures)ᵀ`. Sync.
- */
-export function clipLogits(imageFeatures: Tensor, textFeatures: Tensor, scale: number | Tensor): Tensor {
-  return tidy(() => imageFeatures.normalize().mul(scale).matmul(textFeatures.normalize().T));
-}

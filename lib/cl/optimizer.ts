@@ -7,6 +7,7 @@ import { ZsclError } from '../errors';
 import { native } from '../native';
 import type { NativeHandle, NativeResult } from '../native';
 import type { Tensor } from '../tensor/tensor';
+import type { CheckpointState, Checkpointable } from './checkpoint-state';
 import { op, wrapList } from '../tensor/tensor';
 
 export type OptimizerKind = 'adamw' | 'sgd';
@@ -27,15 +28,7 @@ export interface OptimizerOptions {
   nesterov?: boolean;
 }
 
-/** Per-parameter optimizer state (AdamW: step count, exp_avg, exp_avg_sq; SGD: momentum buffer). */
-export interface OptimizerState {
-  kind: OptimizerKind;
-  steps: number[];
-  first: (Tensor | null)[];
-  second: (Tensor | null)[];
-}
-
-export class Optimizer implements Disposable {
+export class Optimizer implements Disposable, Checkpointable {
   readonly kind: OptimizerKind;
   private handle: NativeHandle | undefined;
 
@@ -83,23 +76,31 @@ export class Optimizer implements Disposable {
     await native().opAsync('optimizerStep', this.nativeHandle, lr);
   }
 
-  /** A copy of the state (tensors owned by the caller). Sync. */
-  state(): OptimizerState {
+  /**
+   * The per-parameter state (AdamW: step count, exp_avg, exp_avg_sq; SGD: momentum buffer) as
+   * tensors `first.i` / `second.i` (copies owned by the caller) and JSON. Sync.
+   */
+  saveState(): CheckpointState {
     const [steps, first, second] = op('optimizerState', this.nativeHandle) as unknown as [number[], (NativeHandle | null)[], (NativeHandle | null)[]];
-    const wrap = (list: (NativeHandle | null)[]): (Tensor | null)[] => list.map((h) => (h ? wrapList([h] as unknown as NativeResult)[0] : null));
-    return { kind: this.kind, steps, first: wrap(first), second: wrap(second) };
+    const tensors: Record<string, Tensor> = {};
+    const add = (list: (NativeHandle | null)[], prefix: string): void =>
+      list.forEach((h, i) => h && (tensors[`${prefix}.${i}`] = wrapList([h] as unknown as NativeResult)[0]));
+    add(first, 'first');
+    add(second, 'second');
+    const json: OptimizerJson = { kind: this.kind, steps, hasFirst: first.map(Boolean), hasSecond: second.map(Boolean) };
+    return { tensors, json };
   }
 
   /**
-   * Restores a state from {@link state} (e.g. read back from a checkpoint). Sync.
+   * Restores a state from {@link saveState} (e.g. read back from a checkpoint). Sync.
    * @throws ZsclError E_SHAPE when it belongs to different parameters, E_ARG for another kind.
    */
-  loadState(state: OptimizerState): void {
-    if (state.kind !== this.kind) throw new ZsclError(`optimizer state is for ${state.kind}, not ${this.kind}`, 'E_ARG');
-    const fill = (list: (Tensor | null)[], i: number): unknown => list[i]?.handle ?? this.params[i].handle;
-    const first = state.first.map((_, i) => fill(state.first, i));
-    const second = state.first.map((_, i) => fill(state.second, i));
-    op('optimizerLoadState', this.nativeHandle, state.steps, first, second);
+  loadState(state: CheckpointState): void {
+    const json = state.json as OptimizerJson;
+    if (json.kind !== this.kind) throw new ZsclError(`optimizer state is for ${json.kind}, not ${this.kind}`, 'E_ARG');
+    const saved = state.tensors ?? {};
+    const fill = (prefix: string) => json.steps.map((_, i) => saved[`${prefix}.${i}`]?.handle ?? this.params[i].handle);
+    op('optimizerLoadState', this.nativeHandle, json.steps, fill('first'), fill('second'));
   }
 
   dispose(): void {
@@ -111,4 +112,12 @@ export class Optimizer implements Disposable {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+// The JSON half of an optimizer checkpoint.
+interface OptimizerJson {
+  kind: OptimizerKind;
+  steps: number[];
+  hasFirst: boolean[];
+  hasSecond: boolean[];
 }

@@ -1,11 +1,15 @@
 /**
  * The hooks a continual-learning behaviour plugs into (Avalanche style). Every hook is
  * optional; a strategy is a list of plugins. Hooks may be async; the trainer awaits them in
- * plugin order.
+ * plugin order. This is the one hook mechanism: the runner's checkpointing, its step events and
+ * the service's model serving are plugins too (added after the strategy's and the user's).
  */
 import type { ClipModel } from '../clip/model';
 import type { ProcessGroup } from '../distributed/process-group';
 import type { Tensor } from '../tensor/tensor';
+import type { CheckpointState } from './checkpoint-state';
+import type { TaskAccuracy } from './evaluation';
+import type { Optimizer } from './optimizer';
 import type { Batch, TrainingTask } from './task';
 
 /** What stays fixed for a whole run. */
@@ -21,6 +25,8 @@ export interface RunContext {
    * whose loss couples the samples of a batch gather over it (see DistillationPlugin).
    */
   readonly group?: ProcessGroup;
+  /** Every plugin of the run, in hook order (plugins may look for a capability, e.g. {@link Plugin.servingModel}). */
+  readonly plugins: readonly Plugin[];
 }
 
 /** What holds during one task. */
@@ -29,6 +35,8 @@ export interface TaskContext extends RunContext {
   readonly taskIndex: number;
   /** Parameters the optimizer updates, by name. */
   readonly trainable: Map<string, Tensor>;
+  /** The task's optimizer (fresh at each task start). */
+  readonly optimizer: Optimizer;
 }
 
 /** One weighted term of the loss. `value` is unweighted (it is what traces report). */
@@ -52,9 +60,40 @@ export interface StepContext extends TaskContext {
 }
 
 /** Serializable plugin state for checkpoints: tensors by name plus JSON. */
-export interface PluginState {
-  tensors?: Record<string, Tensor>;
-  json?: unknown;
+export type PluginState = CheckpointState;
+
+/** What happened in one step: what the runner's 'step' event and metrics.jsonl report. */
+export interface StepEvent {
+  task: string;
+  taskIndex: number;
+  it: number;
+  iterations: number;
+  lr: number;
+  loss: number;
+  /** Unweighted terms by name (ce, l2, distill_img, …) and plugin trace values. */
+  trace: Record<string, number | boolean>;
+  /** The loss was not finite and the step was skipped (nonFinite: 'skip'). */
+  skipped: boolean;
+}
+
+/** The event of a finished step, read in `afterStep` (after the plugins before have traced). */
+export function stepEvent(step: StepContext): StepEvent {
+  const loss = step.trace.loss as number;
+  return {
+    task: step.task.name,
+    taskIndex: step.taskIndex,
+    it: step.it,
+    iterations: step.task.iterations,
+    lr: step.lr,
+    loss,
+    trace: step.trace,
+    skipped: !Number.isFinite(loss),
+  };
+}
+
+/** A plugin that calls `listener` after every step (put it last to see every plugin's trace). */
+export function stepListener(listener: (event: StepEvent) => void | Promise<void>, name = 'step-listener'): Plugin {
+  return { name, afterStep: (step) => listener(stepEvent(step)) };
 }
 
 export interface Plugin {
@@ -72,10 +111,14 @@ export interface Plugin {
   afterStep?(step: StepContext): void | Promise<void>;
   /** After the last step of a task (e.g. put the averaged weights into the student). */
   afterTask?(task: TaskContext): void | Promise<void>;
+  /** runExperiment only: after the model of a finished task was checkpointed and evaluated (also when the strategy does not train). */
+  afterEvaluation?(run: RunContext, result: { taskIndex: number; name: string; accuracy: TaskAccuracy[] }): void | Promise<void>;
   afterRun?(run: RunContext): void | Promise<void>;
-  /** State to checkpoint mid-task, and its restoration. */
-  saveState?(): PluginState;
-  loadState?(state: PluginState, task: TaskContext): void;
+  /** State to checkpoint mid-task, and its restoration (after every plugin's `beforeTask`): the checkpoint interface the optimizer shares. */
+  saveState?(): CheckpointState;
+  loadState?(state: CheckpointState, task: TaskContext): void;
+  /** A capability: the model to serve while training runs, if not the student (e.g. the weight ensemble's average). */
+  servingModel?(): ClipModel | undefined;
   /** Frees what the plugin holds. */
   dispose?(): void;
 }

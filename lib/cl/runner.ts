@@ -10,19 +10,17 @@ import { evaluateAllDataParallel } from '../distributed/evaluation';
 import type { ProcessGroup } from '../distributed/process-group';
 import { ZsclError } from '../errors';
 import { loadTensorsAsync, writeSafetensorsAsync } from '../io/safetensors';
-import type { SafetensorsInput } from '../io/safetensors';
-import { keep } from '../tensor/scope';
-import type { Tensor } from '../tensor/tensor';
 import type { EvaluationSet, TaskAccuracy } from './evaluation';
 import { evaluateAll } from './evaluation';
 import { accuracyMetrics } from './metrics';
-import type { Optimizer, OptimizerState } from './optimizer';
-import type { Plugin, PluginState, TaskContext } from './plugin';
+import type { Plugin, StepEvent } from './plugin';
+import { stepListener } from './plugin';
 import { RunFolder, type RunState } from './run-folder';
-import type { Setting, StrategyData, StrategyName, StrategyOptions } from './strategies';
-import { strategyPlugins } from './strategies';
+import { StepCheckpointPlugin } from './step-checkpoints';
+import type { Setting, Strategy, StrategyData, StrategyName, StrategyOptions } from './strategies';
+import { findStrategy, strategyPlugins } from './strategies';
 import type { TrainingTask } from './task';
-import type { StepEvent, TrainerOptions } from './trainer';
+import type { TrainerOptions } from './trainer';
 import { ContinualTrainer } from './trainer';
 
 export interface RunSpec {
@@ -32,10 +30,18 @@ export interface RunSpec {
   model: ClipModel;
   tokenize: TokenizeFn;
   setting: Setting;
-  strategy: StrategyName;
+  /** A built-in strategy by name, or a strategy object (see defineStrategy). */
+  strategy: StrategyName | Strategy;
   strategyOptions?: StrategyOptions;
-  /** Built once the run knows the model (e.g. reference texts tokenised). */
+  /** The data the strategy lists in its `needs` (e.g. reference texts tokenised). */
   strategyData?: StrategyData;
+  /**
+   * Your own plugins, run after the strategy's (so their hooks see its loss terms and trace), and
+   * checkpointed with them; names must differ from the strategy's plugins. For a method of your
+   * own, pair them with strategy 'finetune' (the plain CE). When the strategy does not train, only
+   * their run-level hooks run (beforeRun, afterEvaluation, afterRun).
+   */
+  plugins?: Plugin[];
   /** Training tasks in order. */
   tasks: TrainingTask[];
   /** Evaluation columns in training order (MTIL: one per task). */
@@ -55,7 +61,7 @@ export interface RunSpec {
   logEvery?: number;
   /** The resolved configuration, saved as config.json. */
   config?: unknown;
-  /** Name of the method in results.json (default: the strategy). */
+  /** Name of the method in results.json (default: the strategy's name). */
   method?: string;
   signal?: AbortSignal;
 }
@@ -75,17 +81,13 @@ export interface RunEvents {
   checkpoint: { taskIndex: number; it: number | null; file: string };
 }
 
-/** A hook the service API uses to act between steps, when no worker is touching the weights. */
-export interface RunControl {
-  betweenSteps?: (plugins: readonly Plugin[]) => Promise<void>;
-}
-
 /**
  * Runs (or resumes) an experiment. Async; heavy work runs on worker threads.
  * @throws ZsclError E_CANCELLED when `signal` aborts (the last checkpoint stays valid),
  *   E_NONFINITE on a NaN/Inf loss (nothing written is lost), E_IO/E_FORMAT for folder problems.
  */
-export async function runExperiment(spec: RunSpec, events: EventEmitter = new EventEmitter(), control: RunControl = {}): Promise<RunResult> {
+export async function runExperiment(spec: RunSpec, events: EventEmitter = new EventEmitter()): Promise<RunResult> {
+  const strategy = findStrategy(spec.strategy);
   const folder = new RunFolder(spec.dir);
   const group = spec.dataParallel;
   const main = !group || group.isMain;
@@ -116,40 +118,43 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   }
   if (main) folder.writeState(state);
 
-  const plugins: Plugin[] = spec.strategy === 'zero-shot' ? [] : strategyPlugins(spec.strategy, spec.setting, spec.strategyData ?? {}, spec.strategyOptions);
-  const trainer = new ContinualTrainer(spec.model, { ...spec.trainer, plugins, signal: spec.signal, dataParallel: group });
   const logEvery = spec.logEvery ?? 10;
-  trainer.onStep((event) => {
+  // The runner's own work between steps goes through the plugin hooks, after every other plugin.
+  const events_ = stepListener((event) => {
     events.emit('step', event);
     if (main && (event.it % logEvery === 0 || event.it === event.iterations)) folder.appendMetrics({ event: 'step', ...stepRecord(event) });
-  });
-  const every = spec.checkpointEvery ?? 0;
-  trainer.afterStepHook = async (task, optimizer, it) => {
-    await control.betweenSteps?.(plugins);
-    if (every > 0 && it < task.task.iterations && (it + 1) % every === 0) {
-      state = { ...state, step: { task: task.taskIndex, it } };
+  }, 'run-events');
+  const checkpoints = new StepCheckpointPlugin({
+    folder,
+    every: spec.checkpointEvery ?? 0,
+    writes: main,
+    resumeFrom: state.step,
+    saved: (taskIndex, it) => {
+      state = { ...state, step: { task: taskIndex, it } };
       if (!main) return;
-      await saveStep(folder, task, optimizer, plugins, it);
       folder.writeState(state);
       folder.removeStepCheckpoints(state.step);
-      events.emit('checkpoint', { taskIndex: task.taskIndex, it, file: folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors')) });
-    }
-  };
+      events.emit('checkpoint', { taskIndex, it, file: folder.path(folder.stepCheckpoint(taskIndex, it, 'safetensors')) });
+    },
+  });
+  const trains = strategy.trains ?? true;
+  const plugins: Plugin[] = [
+    ...(trains ? strategyPlugins(strategy, spec.setting, spec.strategyData ?? {}, spec.strategyOptions) : []),
+    ...(spec.plugins ?? []),
+  ];
+  const trainer = new ContinualTrainer(spec.model, { ...spec.trainer, plugins: [...plugins, events_, checkpoints], signal: spec.signal, dataParallel: group });
   try {
-    await trainer.begin(initial);
+    const run = await trainer.begin(initial);
     for (let k = state.completedTasks; k < spec.tasks.length; k++) {
       const task = spec.tasks[k];
-      if (spec.strategy !== 'zero-shot') {
+      if (trains) {
         const mid = state.step?.task === k ? state.step : undefined;
-        await trainer.trainTask(task, k, {
-          it: mid ? mid.it + 1 : 0,
-          restore: mid ? (ctx, optimizer) => restoreStep(folder, mid.it, ctx, optimizer, plugins) : undefined,
-        });
+        await trainer.trainTask(task, k, { it: mid ? mid.it + 1 : 0 });
       }
       const file = folder.taskCheckpoint(k);
       if (main) await writeSafetensorsAsync(file, spec.model.stateDict());
-      // Zero-shot never changes the model: its first evaluation stands for every row.
-      const unchanged = spec.strategy === 'zero-shot' ? lastRow : undefined;
+      // A strategy that does not train never changes the model: its first evaluation stands for every row.
+      const unchanged = trains ? undefined : lastRow;
       const row = unchanged ?? (await evaluate(spec.model));
       lastRow = row;
       state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined };
@@ -160,7 +165,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
         events.emit('checkpoint', { taskIndex: k, it: null, file });
       }
       events.emit('task', { taskIndex: k, name: task.name, accuracy: row });
-      await control.betweenSteps?.(plugins);
+      for (const p of trainer.plugins) await p.afterEvaluation?.(run, { taskIndex: k, name: task.name, accuracy: row });
     }
   } finally {
     await trainer.end();
@@ -172,7 +177,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   folder.writeState(state);
   folder.writeJson('results.json', {
     methods: [
-      { method: spec.method ?? spec.strategy, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: reportMetrics(metrics) },
+      { method: spec.method ?? strategy.name, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: reportMetrics(metrics) },
     ],
     config: spec.config,
   });
@@ -209,73 +214,6 @@ async function loadInto(model: ClipModel, file: string): Promise<void> {
   const tensors = await loadTensorsAsync(file);
   try {
     model.loadStateDict(tensors);
-  } finally {
-    for (const t of Object.values(tensors)) t.dispose();
-  }
-}
-
-interface StepJson {
-  task: number;
-  it: number;
-  optimizer: { kind: OptimizerState['kind']; steps: number[]; hasFirst: boolean[]; hasSecond: boolean[] };
-  plugins: Record<string, unknown>;
-  batches: unknown;
-}
-
-async function saveStep(folder: RunFolder, task: TaskContext, optimizer: Optimizer, plugins: Plugin[], it: number): Promise<void> {
-  const tensors: SafetensorsInput = {};
-  for (const [name, p] of task.student.namedParameters()) tensors[`student.${name}`] = p;
-  const opt = optimizer.state();
-  opt.first.forEach((t, i) => t && (tensors[`optimizer.first.${i}`] = t));
-  opt.second.forEach((t, i) => t && (tensors[`optimizer.second.${i}`] = t));
-  const pluginJson: Record<string, unknown> = {};
-  for (const plugin of plugins) {
-    const saved = plugin.saveState?.();
-    if (!saved) continue;
-    for (const [name, t] of Object.entries(saved.tensors ?? {})) tensors[`plugin.${plugin.name}.${name}`] = t;
-    pluginJson[plugin.name] = saved.json ?? null;
-  }
-  const json: StepJson = {
-    task: task.taskIndex,
-    it,
-    optimizer: { kind: opt.kind, steps: opt.steps, hasFirst: opt.first.map(Boolean), hasSecond: opt.second.map(Boolean) },
-    plugins: pluginJson,
-    batches: task.task.batches.state?.() ?? null,
-  };
-  try {
-    await writeSafetensorsAsync(folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors')), tensors);
-    folder.writeJson(folder.stepCheckpoint(task.taskIndex, it, 'json'), json);
-  } finally {
-    for (const t of [...opt.first, ...opt.second]) t?.dispose();
-  }
-}
-
-async function restoreStep(folder: RunFolder, it: number, task: TaskContext, optimizer: Optimizer, plugins: Plugin[]): Promise<void> {
-  const jsonFile = folder.stepCheckpoint(task.taskIndex, it, 'json');
-  const json = folder.readJson<StepJson>(jsonFile);
-  if (json.task !== task.taskIndex || json.it !== it) {
-    throw new ZsclError(`${jsonFile} holds task ${json.task} iteration ${json.it}, not task ${task.taskIndex} iteration ${it} as state.json says`, 'E_FORMAT');
-  }
-  const tensors = keep(await loadTensorsAsync(folder.path(folder.stepCheckpoint(task.taskIndex, it, 'safetensors'))));
-  try {
-    const student: Record<string, Tensor> = {};
-    for (const [key, t] of Object.entries(tensors)) if (key.startsWith('student.')) student[key.slice(8)] = t;
-    task.student.loadStateDict(student);
-    const n = json.optimizer.steps.length;
-    optimizer.loadState({
-      kind: json.optimizer.kind,
-      steps: json.optimizer.steps,
-      first: Array.from({ length: n }, (_, i) => tensors[`optimizer.first.${i}`] ?? null),
-      second: Array.from({ length: n }, (_, i) => tensors[`optimizer.second.${i}`] ?? null),
-    });
-    for (const plugin of plugins) {
-      if (!plugin.loadState || !(plugin.name in json.plugins)) continue;
-      const prefix = `plugin.${plugin.name}.`;
-      const saved: PluginState = { json: json.plugins[plugin.name], tensors: {} };
-      for (const [key, t] of Object.entries(tensors)) if (key.startsWith(prefix)) saved.tensors![key.slice(prefix.length)] = t;
-      plugin.loadState(saved, task);
-    }
-    if (json.batches !== null) task.task.batches.restore?.(json.batches);
   } finally {
     for (const t of Object.values(tensors)) t.dispose();
   }

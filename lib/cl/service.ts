@@ -7,8 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { ClipModel } from '../clip/model';
 import { ZsclError } from '../errors';
-import type { Plugin } from './plugin';
-import { WeightEnsemblePlugin } from './plugins/weight-ensemble';
+import type { Plugin, RunContext } from './plugin';
 import type { RunEvents, RunResult, RunSpec } from './runner';
 import { runExperiment } from './runner';
 
@@ -48,17 +47,18 @@ export function startRun(spec: Omit<RunSpec, 'signal'>): RunHandle {
   let latest: RunProgress | undefined;
   let ended = false;
 
-  const serve = async (plugins: readonly Plugin[]): Promise<void> => {
+  // Requests are answered between steps and after each task's evaluation, when no worker writes the weights.
+  const serve = async (run: RunContext): Promise<void> => {
     while (waiting.length) {
       const request = waiting.shift()!;
       try {
-        const we = plugins.find((p): p is WeightEnsemblePlugin => p instanceof WeightEnsemblePlugin);
-        request.resolve(await (we?.averagedModel ?? spec.model).cloneAsync());
+        request.resolve(await modelToServe(run).cloneAsync());
       } catch (error) {
         request.reject(error);
       }
     }
   };
+  const serving: Plugin = { name: 'serving', afterStep: serve, afterEvaluation: serve };
   events.on('step', (e: RunEvents['step']) => {
     recent.push(performance.now());
     if (recent.length > 20) recent.shift();
@@ -72,7 +72,7 @@ export function startRun(spec: Omit<RunSpec, 'signal'>): RunHandle {
       stepsPerSecond: seconds > 0 ? (recent.length - 1) / seconds : 0,
     };
   });
-  const done = runExperiment({ ...spec, signal: abort.signal }, events, { betweenSteps: serve }).finally(() => {
+  const done = runExperiment({ ...spec, plugins: [...(spec.plugins ?? []), serving], signal: abort.signal }, events).finally(() => {
     ended = true;
     for (const request of waiting.splice(0)) request.reject(new ZsclError('the run has ended; load its checkpoint instead', 'E_CANCELLED'));
   });
@@ -90,4 +90,13 @@ export function startRun(spec: Omit<RunSpec, 'signal'>): RunHandle {
         ? Promise.reject(new ZsclError('the run has ended; load its checkpoint instead', 'E_CANCELLED'))
         : new Promise<ClipModel>((resolve, reject) => waiting.push({ resolve, reject })),
   };
+}
+
+/** The first plugin's serving model (e.g. the weight ensemble's running average), else the student. */
+function modelToServe(run: RunContext): ClipModel {
+  for (const p of run.plugins) {
+    const model = p.servingModel?.();
+    if (model) return model;
+  }
+  return run.student;
 }

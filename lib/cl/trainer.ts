@@ -12,11 +12,12 @@ import { noGrad } from '../tensor/autograd';
 import { cat } from '../tensor/create';
 import { tidyAsync } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
-import { clipLogits } from './losses';
 import type { OptimizerOptions } from './optimizer';
 import { Optimizer } from './optimizer';
 import type { LossTerm, Plugin, RunContext, StepContext, TaskContext } from './plugin';
+import { clipLogits } from '../clip/logits';
 import { cosineWithWarmup } from './schedule';
+import { freezeAll, frozenCopyAsync } from './snapshot';
 import type { Batch, TrainingTask } from './task';
 
 /** Which parameters train (`logit_scale` never does, as in the reference). */
@@ -43,28 +44,15 @@ export interface TrainerOptions {
   dataParallel?: ProcessGroup;
 }
 
-/** Reported after each step. */
-export interface StepEvent {
-  task: string;
-  taskIndex: number;
-  it: number;
-  iterations: number;
-  lr: number;
-  loss: number;
-  /** Unweighted terms by name (ce, l2, distill_img, …) and plugin trace values. */
-  trace: Record<string, number | boolean>;
-  skipped: boolean;
-}
+export type { StepEvent } from './plugin';
 
-/** Where a task (re)starts: for resume, the optimizer and plugin states are restored first. */
+/** Where a task (re)starts: 0, or one past a mid-task checkpoint (whose plugin restores the state in `beforeTask`). */
 export interface TaskStart {
   it: number;
-  restore?: (task: TaskContext, optimizer: Optimizer) => void | Promise<void>;
 }
 
 export class ContinualTrainer {
   readonly plugins: Plugin[];
-  private readonly stepListeners = new Set<(event: StepEvent) => void>();
   private readonly options: TrainerOptions;
   private run: RunContext | undefined;
 
@@ -82,21 +70,14 @@ export class ContinualTrainer {
     }
   }
 
-  /** Calls `listener` after every step (sync; keep it cheap). Returns a function that removes it. */
-  onStep(listener: (event: StepEvent) => void): () => void {
-    this.stepListeners.add(listener);
-    return () => this.stepListeners.delete(listener);
-  }
-
   /** The run context (creates the frozen initial copy on first use). Async. */
   async begin(initial?: ClipModel): Promise<RunContext> {
     if (this.run) return this.run;
     const group = this.options.dataParallel;
     // Every rank starts from rank 0's weights, so replicas stay identical step after step.
     if (group) await group.broadcast([...this.student.namedParameters().values(), ...(initial ? initial.namedParameters().values() : [])]);
-    const frozen = initial ?? (await this.student.cloneAsync());
-    frozen.freeze('visual', 'text', 'logit_scale').eval();
-    this.run = { student: this.student, initial: frozen, logitScale: this.student.logitScale, group };
+    const frozen = initial ? freezeAll(initial) : await frozenCopyAsync(this.student);
+    this.run = { student: this.student, initial: frozen, logitScale: this.student.logitScale, group, plugins: this.plugins };
     for (const p of this.plugins) await p.beforeRun?.(this.run);
     return this.run;
   }
@@ -108,25 +89,20 @@ export class ContinualTrainer {
   async trainTask(task: TrainingTask, taskIndex: number, start: TaskStart = { it: 0 }): Promise<void> {
     const run = await this.begin();
     const trainable = this.selectTrainable();
-    const ctx: TaskContext = { ...run, task, taskIndex, trainable };
     const optimizer = new Optimizer([...trainable.values()], { kind: 'adamw', weightDecay: 0, ...this.options.optimizer });
+    const ctx: TaskContext = { ...run, task, taskIndex, trainable, optimizer };
     try {
       for (const p of this.plugins) await p.beforeTask?.(ctx);
-      await start.restore?.(ctx, optimizer);
       const schedule = cosineWithWarmup(task.lr, task.warmup, task.iterations);
       for (let it = start.it; it <= task.iterations; it++) {
         if (this.options.signal?.aborted) throw new ZsclError('training was cancelled', 'E_CANCELLED');
-        await this.step(ctx, optimizer, it, schedule(it));
-        await this.afterStepHook?.(ctx, optimizer, it);
+        await this.step(ctx, it, schedule(it));
       }
       for (const p of this.plugins) await p.afterTask?.(ctx);
     } finally {
       optimizer.dispose();
     }
   }
-
-  /** @internal called after each step with the live optimizer (checkpointing). */
-  afterStepHook?: (task: TaskContext, optimizer: Optimizer, it: number) => Promise<void> | void;
 
   /** Frees the initial copy and plugin resources. */
   async end(): Promise<void> {
@@ -149,7 +125,7 @@ export class ContinualTrainer {
     return out;
   }
 
-  private async step(ctx: TaskContext, optimizer: Optimizer, it: number, lr: number): Promise<void> {
+  private async step(ctx: TaskContext, it: number, lr: number): Promise<void> {
     await tidyAsync(async () => {
       const group = this.options.dataParallel;
       const globalBatch: Batch = await ctx.task.batches.next();
@@ -168,7 +144,7 @@ export class ContinualTrainer {
           return slot && features ? features.slice(0, slot.start, slot.start + slot.length) : undefined;
         },
       };
-      await optimizer.zeroGradAsync();
+      await ctx.optimizer.zeroGradAsync();
       // One student image forward over the task batch and every plugin's images (CLIP has no
       // batch-coupled layers, so this equals separate forwards).
       const images = [batch.images];
@@ -211,20 +187,9 @@ export class ContinualTrainer {
         await loss.backwardAsync();
         if (group) await group.allReduceGradients([...ctx.trainable.values()]);
         for (const p of this.plugins) await p.afterBackward?.(step);
-        await optimizer.stepAsync(lr);
+        await ctx.optimizer.stepAsync(lr);
       }
       for (const p of this.plugins) await p.afterStep?.(step);
-      const event: StepEvent = {
-        task: ctx.task.name,
-        taskIndex: ctx.taskIndex,
-        it,
-        iterations: ctx.task.iterations,
-        lr,
-        loss: lossValue,
-        trace,
-        skipped: !finite,
-      };
-      for (const listener of this.stepListeners) listener(event);
       for (const t of new Set([batch.images, batch.labels, globalBatch.images, globalBatch.labels])) t.dispose();
     });
   }

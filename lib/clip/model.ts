@@ -15,6 +15,7 @@ import { op, wrap, wrapList } from '../tensor/tensor';
 import { manualSeed } from '../runtime';
 import type { ClipConfig } from './config';
 import { loadModelConfig, validateConfig } from './config';
+import { clipLogits } from './logits';
 
 /** Parts of the model that can be frozen or trained separately. */
 export type ClipPart = 'visual' | 'text' | 'logit_scale';
@@ -118,14 +119,12 @@ export class ClipModel implements Disposable {
   logits(images: Tensor, tokens: Tensor): { logitsPerImage: Tensor; logitsPerText: Tensor } {
     const img = this.encodeImage(images);
     const txt = this.encodeText(tokens);
+    const scale = this.parameter('logit_scale').exp();
     try {
-      const a = img.normalize();
-      const b = txt.normalize();
-      const scale = this.parameter('logit_scale').exp();
-      const logitsPerImage = a.mul(scale).matmul(b.T);
-      for (const t of [a, b, scale]) t.dispose();
+      const logitsPerImage = clipLogits(img, txt, scale);
       return { logitsPerImage, logitsPerText: logitsPerImage.T };
     } finally {
+      scale.dispose();
       img.dispose();
       txt.dispose();
     }

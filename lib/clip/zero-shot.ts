@@ -7,6 +7,7 @@ import { noGrad } from '../tensor/autograd';
 import { cat } from '../tensor/create';
 import { keep, tidy, tidyAsync } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
+import { clipLogits } from './logits';
 import type { ClipModel } from './model';
 
 /** A prompt template: a string with `{}` (or `{c}`) where the class name goes, or a function. */
@@ -102,7 +103,7 @@ export class ZeroShotClassifier implements Disposable {
 
   /** `scale · norm(imageFeatures) @ Wᵀ` [N, C]; the reference evaluates with scale 100. Sync. */
   logits(imageFeatures: Tensor, scale = 100): Tensor {
-    return tidy(() => imageFeatures.normalize().mul(scale).matmul(this.weights.T));
+    return clipLogits(imageFeatures, this.weights, scale, { text: true });
   }
 
   /** Top-1 class index per image feature row (int64 [N]). Sync. */

@@ -19,6 +19,7 @@ import { ClipModel } from '../../lib/clip/model';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
 import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
+import { stepListener } from '../../lib/cl/plugin';
 import { ContinualTrainer } from '../../lib/cl/trainer';
 import { ProcessGroup } from '../../lib/distributed/process-group';
 import { launch } from '../../lib/distributed/launch';
@@ -74,16 +75,16 @@ async function worker(args: Args, out: string): Promise<void> {
   // Pool tensors are cloned per step: the trainer disposes the batches it is given.
   let i = 0;
   let j = 0;
+  const times: number[] = [];
   const trainer = new ContinualTrainer(model, {
     plugins: [
       new L2AnchorPlugin(1),
       new DistillationPlugin({ images: () => ({ next: async () => pool[i++ % pool.length].refs.clone() }), texts: () => referenceTexts }),
       new WeightEnsemblePlugin(10),
+      stepListener(() => void times.push(performance.now())),
     ],
     dataParallel: group,
   });
-  const times: number[] = [];
-  trainer.onStep(() => times.push(performance.now()));
   const total = args.warmup + args.steps;
   await trainer.trainTask(
     {

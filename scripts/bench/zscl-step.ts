@@ -21,6 +21,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { buildSync } from 'esbuild';
 import { ClipModel } from '../../lib/clip/model';
+import { stepListener } from '../../lib/cl/plugin';
 import { ContinualTrainer } from '../../lib/cl/trainer';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
@@ -109,20 +110,20 @@ async function child(o: Options): Promise<void> {
   };
   const abort = new AbortController();
   const distillation = new DistillationPlugin({ teacher: 'initial', images: () => references, texts: () => refTokens });
-  const trainer = new ContinualTrainer(model, {
-    plugins: [new L2AnchorPlugin(1), distillation, new WeightEnsemblePlugin(Number(o.avgFreq))],
-    signal: abort.signal,
-  });
   const times: number[] = [];
   let encodedBefore = 0;
   let last = 0;
-  trainer.onStep((e) => {
+  const timing = stepListener((e) => {
     const now = performance.now();
     if (e.it >= warmup) times.push((now - last) / 1000);
     if (e.it + 1 === warmup) encodedBefore = distillation.teacherImageStats.encoded;
     if (e.it + 1 >= total) abort.abort();
     else draw();
     last = performance.now();
+  });
+  const trainer = new ContinualTrainer(model, {
+    plugins: [new L2AnchorPlugin(1), distillation, new WeightEnsemblePlugin(Number(o.avgFreq)), timing],
+    signal: abort.signal,
   });
   const setupStart = performance.now();
   await trainer.begin();

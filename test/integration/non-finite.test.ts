@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ContinualTrainer } from '../../lib/cl/trainer';
-import type { Plugin } from '../../lib/cl/plugin';
+import { stepListener, type Plugin } from '../../lib/cl/plugin';
 import { full, type ZsclError } from '../../lib';
 import { tinyRun } from '../support/tiny-run';
 
@@ -32,9 +32,11 @@ describe('non-finite loss', function () {
 
   it("skips the step and continues under 'skip'", async () => {
     const run = tinyRun(path.join(root, 'skip'), 'finetune');
-    const trainer = new ContinualTrainer(run.spec.model, { plugins: [poison(1)], nonFinite: 'skip' });
     const skipped: number[] = [];
-    trainer.onStep((e) => e.skipped && skipped.push(e.it));
+    const trainer = new ContinualTrainer(run.spec.model, {
+      plugins: [poison(1), stepListener((e) => void (e.skipped && skipped.push(e.it)))],
+      nonFinite: 'skip',
+    });
     await trainer.trainTask(run.spec.tasks[0], 0);
     await trainer.end();
     assert.deepEqual(skipped, [1]);

@@ -14,7 +14,7 @@ import { noGrad } from '../../lib/tensor/autograd';
 import { keep, tidy } from '../../lib/tensor/scope';
 import type { Tensor } from '../../lib/tensor/tensor';
 import type { Device } from '../../lib/tensor/dtype';
-import type { Plugin, StepContext } from '../../lib/cl/plugin';
+import { stepListener, type Plugin, type StepContext, type StepEvent } from '../../lib/cl/plugin';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
 import { WeightEnsemblePlugin } from '../../lib/cl/plugins/weight-ensemble';
@@ -138,7 +138,12 @@ export async function runReferenceFixture(dir: string, options: { device?: Devic
     we = new WeightEnsemblePlugin(run.avg_freq);
     plugins.push(we);
   }
-  plugins.push(recorder);
+  // The listener is last, so each step's trace holds every plugin's values.
+  let onStep: ((event: StepEvent) => void) | undefined;
+  plugins.push(
+    recorder,
+    stepListener((event) => onStep?.(event)),
+  );
   const trainer = new ContinualTrainer(model, {
     plugins,
     labelSmoothing: run.ls,
@@ -180,9 +185,9 @@ export async function runReferenceFixture(dir: string, options: { device?: Devic
           ...pick(t),
         });
       };
-      const unsubscribe = trainer.onStep(stepsOf);
+      onStep = stepsOf;
       await trainer.trainTask(task, k);
-      unsubscribe();
+      onStep = undefined;
       trace.tasks.push({ task: k, num_classes: task.classTokens.shape[0], steps });
     }
     evaluate('final', model);

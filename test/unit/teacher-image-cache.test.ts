@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Tensor } from '../../lib';
 import { ClipModel, manualSeed, randint, randn, tensor } from '../../lib';
+import { stepListener } from '../../lib/cl/plugin';
 import { ContinualTrainer } from '../../lib/cl/trainer';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
@@ -98,9 +99,9 @@ describe('DistillationPlugin with a keyed reference stream', function () {
       lastKeys: () => keys,
     };
     const plugin = new DistillationPlugin({ teacher: 'initial', images: () => references, texts: () => texts, teacherImageCache: cacheImages });
-    const trainer = new ContinualTrainer(model, { plugins: [new L2AnchorPlugin(1), plugin] });
     const losses: number[][] = [];
-    trainer.onStep((e) => losses.push([e.trace.ce as number, e.trace.distill_img as number, e.trace.distill_txt as number]));
+    const record = stepListener((e) => void losses.push([e.trace.ce as number, e.trace.distill_img as number, e.trace.distill_txt as number]));
+    const trainer = new ContinualTrainer(model, { plugins: [new L2AnchorPlugin(1), plugin, record] });
     const batches = { next: async () => ({ images: randn([4, 3, 32, 32]), labels: randint(0, 3, [4]) }) };
     await trainer.trainTask({ name: 't', classNames: ['a', 'b', 'c'], classTokens, batches, iterations: 5, lr: 1e-3, warmup: 1 }, 0);
     await trainer.end();

@@ -23,7 +23,8 @@ import { tensor } from '../../tensor/create';
 import type { Tensor } from '../../tensor/tensor';
 import type { EvaluationSet } from '../evaluation';
 import type { RunSpec } from '../runner';
-import type { StrategyData } from '../strategies';
+import type { StrategyData, StrategyNeed } from '../strategies';
+import { findStrategy } from '../strategies';
 import { LoaderStream, imagesOf } from '../streams';
 import type { ExampleSource, TrainingTask } from '../task';
 import type { BenchmarkConfig, TaskConfig } from './config';
@@ -191,47 +192,38 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
     };
   });
   const evaluation: EvaluationSet[] = tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, config.evaluation?.maxImages));
-  const data: StrategyData = {
-    taskImages: (ctx) => imagesOf(loader(tasks[ctx.taskIndex].train, false, seed + 1000 + ctx.taskIndex)),
-    taskPrompts: (ctx) => trainingTasks[ctx.taskIndex].classTokens,
-    examples: (k) => exampleSource(tasks[k].train, size),
-  };
+  // Only the data the strategy lists in its `needs` is built (reference files are read only then).
   const ref = config.reference;
-  if (ref?.images) {
-    const images = referenceImages(ref.images).dataset;
-    data.referenceImages = () =>
-      imagesOf(
-        new LoaderStream(
-          new DataLoader(images, {
-            batchSize: ref.batchSize ?? batchSize,
-            shuffle: true,
-            seed,
-            workers,
-            transform: clipEvalTransform({ size }),
-            onBadSample: 'skip',
-          }),
-        ),
-      );
-  }
-  if (ref?.texts) {
-    const texts = referenceTexts(ref.texts, { column: ref.textColumn });
-    data.referenceTexts = tokenize(ref.maxTexts ? texts.slice(0, ref.maxTexts) : texts);
-    owned.push(data.referenceTexts);
-  }
-  if (config.strategy === 'lwf-vr') {
-    const contextLength = tokenizer.contextLength;
-    const rows = virtualVocabulary(seed, {
-      count: ref?.virtualTexts ?? 1000,
-      vocabSize: tokenizer.vocabSize,
-      sot: tokenizer.sot,
-      eot: tokenizer.eot,
-      contextLength,
-    });
-    const flat = new Int32Array(rows.length * contextLength);
-    rows.forEach((r, i) => flat.set(r, i * contextLength));
-    data.virtualTexts = tensor(flat, { shape: [rows.length, contextLength], dtype: 'int64' });
-    owned.push(data.virtualTexts);
-  }
+  const referenceLoader = (images: Dataset): LoaderStream =>
+    new LoaderStream(
+      new DataLoader(images, {
+        batchSize: ref?.batchSize ?? batchSize,
+        shuffle: true,
+        seed,
+        workers,
+        transform: clipEvalTransform({ size }),
+        onBadSample: 'skip',
+      }),
+    );
+  const owning = <T extends Tensor>(t: T): T => (owned.push(t), t);
+  const builders: { [K in StrategyNeed]: () => StrategyData[K] } = {
+    taskImages: () => (ctx) => imagesOf(loader(tasks[ctx.taskIndex].train, false, seed + 1000 + ctx.taskIndex)),
+    taskPrompts: () => (ctx) => trainingTasks[ctx.taskIndex].classTokens,
+    examples: () => (k) => exampleSource(tasks[k].train, size),
+    referenceImages: () => {
+      if (!ref?.images) return undefined;
+      const images = referenceImages(ref.images).dataset;
+      return () => imagesOf(referenceLoader(images));
+    },
+    referenceTexts: () => {
+      if (!ref?.texts) return undefined;
+      const texts = referenceTexts(ref.texts, { column: ref.textColumn });
+      return owning(tokenize(ref.maxTexts ? texts.slice(0, ref.maxTexts) : texts));
+    },
+    virtualTexts: () => owning(virtualTexts(tokenizer, seed, ref?.virtualTexts ?? 1000)),
+  };
+  const data: StrategyData = {};
+  for (const need of findStrategy(config.strategy).needs) Object.assign(data, { [need]: builders[need]() });
   return {
     model,
     tensors: owned,
@@ -287,4 +279,13 @@ function exampleSource(dataset: Dataset, size: number): ExampleSource {
       throw new ZsclError('iCaRL: no exemplar image could be loaded', 'E_IO');
     },
   };
+}
+
+// LwF-VR's "virtual vocabulary": random token rows drawn once per run from `seed`.
+function virtualTexts(tokenizer: Tokenizer, seed: number, count: number): Tensor {
+  const contextLength = tokenizer.contextLength;
+  const rows = virtualVocabulary(seed, { count, vocabSize: tokenizer.vocabSize, sot: tokenizer.sot, eot: tokenizer.eot, contextLength });
+  const flat = new Int32Array(rows.length * contextLength);
+  rows.forEach((r, i) => flat.set(r, i * contextLength));
+  return tensor(flat, { shape: [rows.length, contextLength], dtype: 'int64' });
 }

@@ -13,6 +13,7 @@
  * autograd) and g from all ranks, so every rank computes the loss of the whole batch — the
  * text→image softmax runs over all reference images, as in one process.
  */
+import { clipLogits } from '../../clip/logits';
 import type { ClipModel } from '../../clip/model';
 import { ZsclError } from '../../errors';
 import { noGrad } from '../../tensor/autograd';
@@ -21,8 +22,9 @@ import { keep } from '../../tensor/scope';
 import * as F from '../../tensor/functional';
 import type { Tensor } from '../../tensor/tensor';
 import { distillation } from '../losses';
-import type { LossTerm, Plugin, PluginState, RunContext, StepContext, TaskContext } from '../plugin';
+import type { LossTerm, Plugin, PluginState, StepContext, TaskContext } from '../plugin';
 import type { ImageStream } from '../task';
+import { frozenCopyAsync } from '../snapshot';
 import { TeacherImageCache } from '../teacher-image-cache';
 
 /** Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), or a given one. */
@@ -64,7 +66,6 @@ export class DistillationPlugin implements Plugin {
   private currentKeys: readonly (number | string)[] | undefined;
   private readonly imageCache: TeacherImageCache;
   private tokens: Tensor | undefined;
-  private run: RunContext | undefined;
 
   constructor(options: DistillationOptions, name = 'distill') {
     this.options = options;
@@ -79,19 +80,13 @@ export class DistillationPlugin implements Plugin {
     return { encoded: this.imageCache.encoded, served: this.imageCache.served };
   }
 
-  beforeRun(run: RunContext): void {
-    this.run = run;
-  }
-
   async beforeTask(task: TaskContext): Promise<void> {
     const choice = this.options.teacher ?? 'initial';
     if (this.ownsTeacher) this.teacher?.dispose();
     this.ownsTeacher = choice === 'task_start';
     if (choice === 'initial') this.teacher = task.initial;
-    else if (choice === 'task_start') {
-      this.teacher = await task.student.cloneAsync();
-      this.teacher.freeze('visual', 'text', 'logit_scale').eval();
-    } else this.teacher = choice;
+    else if (choice === 'task_start') this.teacher = await frozenCopyAsync(task.student);
+    else this.teacher = choice;
     this.tokens = this.options.texts(task);
     this.stream = this.options.images(task);
     this.imageCache.clear();
@@ -137,8 +132,8 @@ export class DistillationPlugin implements Plugin {
       g = await step.group.allGather(g);
     }
     const u = this.options.studentText ? step.student.encodeText(this.tokens!).normalize() : this.textFeatures!;
-    const studentLogits = h.mul(s).matmul(u.T);
-    const teacherLogits = noGrad(() => g.mul(s).matmul(this.textFeatures!.T));
+    const studentLogits = clipLogits(h, u, s, { image: true, text: true });
+    const teacherLogits = noGrad(() => clipLogits(g, this.textFeatures!, s, { image: true, text: true }));
     const terms: LossTerm[] = [];
     const wImg = this.options.imageWeight ?? 1;
     const wTxt = this.options.textWeight ?? 1;
@@ -172,6 +167,5 @@ export class DistillationPlugin implements Plugin {
     this.afterTask();
     this.textFeatures?.dispose();
     this.textFeatures = undefined;
-    void this.run;
   }
 }

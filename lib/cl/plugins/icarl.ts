@@ -9,7 +9,7 @@ import { ZsclError } from '../../errors';
 import { noGrad } from '../../tensor/autograd';
 import { cat } from '../../tensor/create';
 import type { Tensor } from '../../tensor/tensor';
-import type { LossTerm, Plugin, PluginState, RunContext, StepContext, TaskContext } from '../plugin';
+import type { LossTerm, Plugin, PluginState, StepContext, TaskContext } from '../plugin';
 import type { ExampleSource, ImageStream } from '../task';
 import type { TeacherChoice } from './distillation';
 import { DistillationPlugin } from './distillation';
@@ -71,10 +71,6 @@ export class ICarlPlugin implements Plugin {
   /** The exemplars (task, index) held, task by task. */
   exemplars(): Exemplar[] {
     return [...this.memory.values()].flat();
-  }
-
-  beforeRun(run: RunContext): void {
-    this.distill.beforeRun(run);
   }
 
   async beforeTask(task: TaskContext): Promise<void> {

@@ -2,22 +2,26 @@
  * WC: L2 weight consistency. Adds `weight · Σ_all params Σ (θ − θ_task_start)²` (sum reduced,
  * no ½, as the reference's `--l2`). The anchor is copied at each task start.
  */
+import type { ClipModel } from '../../clip/model';
 import { noGrad } from '../../tensor/autograd';
 import type { Tensor } from '../../tensor/tensor';
 import { squaredDistanceAsync } from '../param-ops';
 import type { LossTerm, Plugin, PluginState, StepContext, TaskContext } from '../plugin';
+import { frozenCopyAsync } from '../snapshot';
 
 export class L2AnchorPlugin implements Plugin {
   readonly name = 'l2';
+  private start: ClipModel | undefined;
   private anchor: Tensor[] = [];
   private params: Tensor[] = [];
 
   constructor(readonly weight = 1) {}
 
-  beforeTask(task: TaskContext): void {
+  async beforeTask(task: TaskContext): Promise<void> {
     this.release();
     this.params = [...task.student.namedParameters().values()];
-    this.anchor = noGrad(() => this.params.map((p) => p.detach().clone()));
+    this.start = await frozenCopyAsync(task.student);
+    this.anchor = [...this.start.namedParameters().values()];
   }
 
   async lossTerms(_step: StepContext): Promise<LossTerm[]> {
@@ -43,7 +47,8 @@ export class L2AnchorPlugin implements Plugin {
   }
 
   private release(): void {
-    for (const t of this.anchor) t.dispose();
+    this.start?.dispose();
+    this.start = undefined;
     this.anchor = [];
   }
 }

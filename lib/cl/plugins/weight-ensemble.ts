@@ -9,6 +9,7 @@ import { ZsclError } from '../../errors';
 import type { Tensor } from '../../tensor/tensor';
 import { copyAllAsync, weightAverageAsync } from '../param-ops';
 import type { Plugin, PluginState, StepContext, TaskContext } from '../plugin';
+import { frozenCopyAsync } from '../snapshot';
 
 export class WeightEnsemblePlugin implements Plugin {
   readonly name = 'we';
@@ -26,6 +27,11 @@ export class WeightEnsemblePlugin implements Plugin {
     return this.model;
   }
 
+  /** Serving while a task trains hands out the running average. */
+  servingModel(): ClipModel | undefined {
+    return this.model;
+  }
+
   /** Updates so far in this task. */
   get count(): number {
     return this.n;
@@ -33,8 +39,7 @@ export class WeightEnsemblePlugin implements Plugin {
 
   async beforeTask(task: TaskContext): Promise<void> {
     this.release();
-    this.model = await task.student.cloneAsync();
-    this.model.freeze('visual', 'text', 'logit_scale').eval();
+    this.model = await frozenCopyAsync(task.student);
     this.averaged = [...this.model.namedParameters().values()];
     this.current = [...task.student.namedParameters().values()];
     this.n = 0;

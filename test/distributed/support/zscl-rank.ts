@@ -15,7 +15,7 @@ import path from 'node:path';
 import { parseModelConfig } from '../../../lib/clip/config';
 import { ClipModel } from '../../../lib/clip/model';
 import type { EvaluationSet } from '../../../lib/cl/evaluation';
-import type { Plugin } from '../../../lib/cl/plugin';
+import { stepListener, type Plugin } from '../../../lib/cl/plugin';
 import { DistillationPlugin } from '../../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../../lib/cl/plugins/l2-anchor';
 import { WeightEnsemblePlugin } from '../../../lib/cl/plugins/weight-ensemble';
@@ -97,19 +97,22 @@ async function main(): Promise<void> {
         new WeightEnsemblePlugin(run.avg_freq),
       ];
       if (delay > 0) plugins.push(slowSteps(delay));
-      const trainer = new ContinualTrainer(model, { ...trainerOptions, plugins, dataParallel: group });
       const steps: Record<string, number>[] = [];
-      trainer.onStep((e) =>
-        steps.push({
-          task: e.taskIndex,
-          it: e.it,
-          loss: e.loss,
-          ce: e.trace.ce as number,
-          l2: e.trace.l2 as number,
-          distill_img: e.trace.distill_img as number,
-          distill_txt: e.trace.distill_txt as number,
-        }),
+      plugins.push(
+        stepListener(
+          (e) =>
+            void steps.push({
+              task: e.taskIndex,
+              it: e.it,
+              loss: e.loss,
+              ce: e.trace.ce as number,
+              l2: e.trace.l2 as number,
+              distill_img: e.trace.distill_img as number,
+              distill_txt: e.trace.distill_txt as number,
+            }),
+        ),
       );
+      const trainer = new ContinualTrainer(model, { ...trainerOptions, plugins, dataParallel: group });
       const weights: Record<string, Tensor> = {};
       for (let k = 0; k < tasks.length; k++) {
         await trainer.trainTask(tasks[k], k);
@@ -140,7 +143,6 @@ async function main(): Promise<void> {
           texts.map((t) => rows.get(t)!),
           0,
         );
-      const control = delay > 0 ? { betweenSteps: () => new Promise<void>((resolve) => setTimeout(resolve, delay)) } : {};
       const spec = {
         dir: out,
         model,
@@ -155,8 +157,9 @@ async function main(): Promise<void> {
         checkpointEvery: 2,
         logEvery: 1,
         dataParallel: group,
+        plugins: delay > 0 ? [slowSteps(delay)] : [],
       };
-      await runExperiment(spec, undefined, control);
+      await runExperiment(spec);
     }
   } finally {
     group?.dispose();
