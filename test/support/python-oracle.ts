@@ -4,10 +4,17 @@ import path from 'node:path';
 import { repoRoot } from './fixtures';
 
 const python = '/usr/bin/python3';
+const probed = new Map<string, boolean>();
 
 /** Whether /usr/bin/python3 can import every module named (tests skip when it cannot). */
 export function pythonHas(...modules: string[]): boolean {
-  return spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' }).status === 0;
+  const key = modules.join(',');
+  let found = probed.get(key);
+  if (found === undefined) {
+    found = spawnSync(python, ['-c', modules.map((m) => `import ${m}`).join('; ')], { stdio: 'ignore' }).status === 0;
+    probed.set(key, found);
+  }
+  return found;
 }
 
 /** Runs the plugin oracle with `args` and returns its stdout. */
