@@ -2,13 +2,11 @@
  * Turns a validated benchmark config into a runnable experiment: the model and tokenizer, each
  * task's training stream, evaluation sets, and the data each strategy draws on.
  */
-import path from 'node:path';
 import { loadClip } from '../../clip/checkpoint';
 import { ClipModel } from '../../clip/model';
 import { ByteLevelTokenizer, ClipTokenizer, tokenizeToTensor } from '../../clip/tokenizer';
 import type { Tokenizer, Truncation } from '../../clip/tokenizer';
 import { fillTemplate } from '../../clip/zero-shot';
-import { cifarDataset } from '../../data/cifar';
 import type { Dataset } from '../../data/dataset';
 import { SubsetDataset, fewShot, splitTrainTest } from '../../data/dataset';
 import { imageFolder } from '../../data/image-folder';
@@ -18,9 +16,9 @@ import { mtilDataset } from '../../data/mtil';
 import { referenceImages, referenceTexts, virtualVocabulary } from '../../data/reference';
 import { clipEvalTransform, clipTrainTransform } from '../../data/transform';
 import { ZsclError } from '../../errors';
-import { xorshiftClassOrder } from '../../random/xorshift-class-order';
 import { tensor } from '../../tensor/create';
 import type { Tensor } from '../../tensor/tensor';
+import { cilBenchmark } from '../cil-benchmark';
 import type { EvaluationSet } from '../evaluation';
 import type { RunSpec } from '../runner';
 import type { StrategyData, StrategyNeed } from '../strategies';
@@ -91,67 +89,6 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
   };
 }
 
-/** Class-incremental tasks: the dataset's classes in the chosen order, cut into steps. */
-function cilTasks(config: BenchmarkConfig): TaskData[] {
-  const c = config.cil!;
-  let train: Dataset;
-  let test: Dataset;
-  if (c.dataset === 'CIFAR100') {
-    train = cifarDataset(c.root, 'cifar100', 'train');
-    test = cifarDataset(c.root, 'cifar100', 'test');
-  } else {
-    train = imageFolder(path.join(c.root, 'train'));
-    test = imageFolder(path.join(c.root, 'val'));
-  }
-  const names = [...(train.classNames ?? [])].map((n) => n.replace(/_/g, ' '));
-  const order = c.classOrder ?? (c.orderSeed === undefined ? names.map((_, i) => i) : xorshiftClassOrder(names.length, c.orderSeed));
-  if (order.length !== names.length || new Set(order).size !== names.length) {
-    throw new ZsclError(`cil.classOrder must list each of the ${names.length} classes once`, 'E_CONFIG');
-  }
-  const sizes: number[] = [];
-  if (c.steps) {
-    const per = Math.floor(names.length / c.steps);
-    for (let k = 0; k < c.steps; k++) sizes.push(k === c.steps - 1 ? names.length - per * k : per);
-  } else {
-    let left = names.length - (c.initial ?? 0);
-    if (c.initial) sizes.push(c.initial);
-    while (left > 0) {
-      sizes.push(Math.min(c.increment!, left));
-      left -= c.increment!;
-    }
-  }
-  const template = c.template ?? 'a bad photo of a {}.';
-  const out: TaskData[] = [];
-  let start = 0;
-  for (const size of sizes) {
-    const classes = order.slice(start, start + size);
-    start += size;
-    out.push({
-      name: `classes ${start - size}-${start - 1}`,
-      train: relabel(train, classes),
-      test: relabel(test, classes),
-      classNames: classes.map((i) => names[i]),
-      templates: [template],
-    });
-  }
-  return out;
-}
-
-// The samples of `classes`, labelled 0…k−1 in that order (the reference shifts targets per task).
-function relabel(dataset: Dataset, classes: number[]): Dataset {
-  const position = new Map(classes.map((c, i) => [c, i]));
-  const indices: number[] = [];
-  for (let i = 0; i < dataset.length; i++) if (position.has(dataset.sample(i).label)) indices.push(i);
-  const subset = new SubsetDataset(dataset, indices);
-  return {
-    length: subset.length,
-    sample: (i) => {
-      const s = subset.sample(i);
-      return { ...s, label: position.get(s.label)! };
-    },
-  };
-}
-
 /** Builds the experiment of a config. Sync apart from nothing; data is read lazily by loaders. */
 export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   const training = trainingSettings(config);
@@ -163,7 +100,8 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   const size = model.config.imageResolution;
   const batchSize = training.batchSize;
   const workers = training.workers;
-  const tasks = config.setting === 'mtil' ? orderOf(config).map((name, i) => mtilTask(config, config.tasks?.[i] ?? { dataset: name })) : cilTasks(config);
+  const cil = config.setting === 'cil' ? cilBenchmark(config.cil!) : undefined;
+  const tasks: TaskData[] = cil ? cil.tasks : orderOf(config).map((name, i) => mtilTask(config, config.tasks?.[i] ?? { dataset: name }));
   const owned: Tensor[] = [];
   const loader = (dataset: Dataset, train: boolean, shuffleSeed: number): LoaderStream =>
     new LoaderStream(
@@ -191,7 +129,10 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
       warmup: training.warmup,
     };
   });
-  const evaluation: EvaluationSet[] = tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, config.evaluation?.maxImages));
+  // CIL: after step k, all classes seen so far on the union of their test sets (docs/cil.md).
+  const evaluation: EvaluationSet[] = cil
+    ? cil.evaluation({ size, batchSize: evaluationSettings(config).batchSize, seed, maxImages: config.evaluation?.maxImages })
+    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, config.evaluation?.maxImages));
   // Only the data the strategy lists in its `needs` is built (reference files are read only then).
   const ref = config.reference;
   const referenceLoader = (images: Dataset): LoaderStream =>

@@ -4,6 +4,7 @@
  * docs/benchmarks.md and configs/benchmark.schema.json (`npm run config-docs`) all come from here.
  */
 import { z } from 'zod';
+import { CIL_DATASETS } from '../../data/cil-class-orders';
 import { MTIL_ORDER_I } from '../../data/mtil';
 import { checkWithSchema } from '../../io/schema-check';
 import type { StrategyOptions } from '../strategies';
@@ -80,16 +81,27 @@ export const tokenizerSchema = object({
 }).meta({ description: '{ "vocab": PATH } or { "byteLevel": true }' });
 
 export const cilSchema = object({
-  dataset: text('"CIFAR100", "TinyImageNet" or a dataset name').meta({ description: '"CIFAR100" or an image-folder dataset (train/ and val/ under root)' }),
+  dataset: text('"CIFAR100", "TinyImageNet", "ImageNet100" or "ImageNet1k"').meta({
+    description: '"CIFAR100", "TinyImageNet", "ImageNet100" or "ImageNet1k", in their real layouts under root (docs/cil.md)',
+  }),
   root: file('the dataset folder').meta({ description: 'the folder holding the dataset' }),
   steps: positiveInt().optional().meta({ description: 'number of tasks with equal class counts (10, 20, 50 for CIFAR-100)' }),
   initial: positiveInt().optional().meta({ description: 'classes of the first task (with increment)' }),
   increment: positiveInt().optional().meta({ description: 'classes of each later task' }),
   classOrder: z
-    .array(nonNegativeInt('a class index'), { error: 'expected a list of class indices' })
+    .union([z.enum(CIL_DATASETS), z.array(nonNegativeInt('a class index'))], {
+      error: `expected a shipped order (${CIL_DATASETS.join(', ')}) or a list of class indices`,
+    })
     .optional()
-    .meta({ description: 'the class order: each class index once (default: orderSeed, else the natural order)' }),
-  orderSeed: nonNegativeInt().optional().meta({ description: 'seed of a random class order' }),
+    .meta({ description: "the class order: a shipped reference order by name, or each class index once (default: the dataset's shipped order)" }),
+  names: z.enum(['reference', 'words'], { error: "expected 'reference' or 'words'" }).optional().meta({
+    description: "TinyImageNet class names: the reference's (default) or words.txt's first synonym",
+  }),
+  evalTransform: z.enum(['val', 'reference-train'], { error: "expected 'val' or 'reference-train'" }).optional().meta({
+    description: "evaluation images: the val transform (default) or the reference's training crops",
+  }),
+  trainList: file('an ImageNet-100 split file').optional().meta({ description: 'ImageNet-100: train_100.txt (default root/train_100.txt)' }),
+  testList: file('an ImageNet-100 split file').optional().meta({ description: 'ImageNet-100: val_100.txt (default root/val_100.txt)' }),
   template: text('a prompt template with {}').default('a bad photo of a {}.').meta({ description: 'prompt template' }),
 }).meta({ description: 'class-incremental split' });
 
@@ -195,7 +207,7 @@ function checkCil(c: z.output<typeof benchmarkObjectSchema>, ctx: Ctx): void {
   if (!c.cil) return issue(ctx, ['cil'], 'expected { dataset, root, steps | initial + increment }');
   if (c.cil.steps === undefined && c.cil.increment === undefined) issue(ctx, ['cil', 'steps'], 'expected a number of tasks (or give initial and increment)');
   const order = c.cil.classOrder;
-  if (order && (new Set(order).size !== order.length || order.some((k) => k >= order.length))) {
+  if (Array.isArray(order) && (new Set(order).size !== order.length || order.some((k) => k >= order.length))) {
     issue(ctx, ['cil', 'classOrder'], `expected each class index 0…${order.length - 1} once`);
   }
 }
