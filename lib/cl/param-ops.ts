@@ -12,46 +12,25 @@ function handles(list: Tensor[]): unknown[] {
   return list.map((t) => t.handle);
 }
 
-/** Σ_i Σ (p_i − a_i)², differentiable in `params` (anchors are constants). Sync. */
-export function squaredDistance(params: Tensor[], anchors: Tensor[]): Tensor {
-  return wrap(op('paramsSquaredDistance', handles(params), handles(anchors)));
-}
-
-/** Promise form of {@link squaredDistance} (whole-model sums take milliseconds on big models). */
+/** Σ_i Σ (p_i − a_i)², differentiable in `params` (anchors are constants). Async (whole-model sums take milliseconds on big models). */
 export async function squaredDistanceAsync(params: Tensor[], anchors: Tensor[]): Promise<Tensor> {
   return wrap(await native().opAsync('paramsSquaredDistance', handles(params), handles(anchors)));
 }
 
-/** averaged ← (averaged·n + current)/(1 + n) for every tensor, in that float order. Sync. */
-export function weightAverage(averaged: Tensor[], current: Tensor[], n: number): void {
-  if (!(n >= 0)) throw new ZsclError(`weightAverage: n must be ≥ 0, got ${n}`, 'E_ARG');
-  op('weightAverage_', handles(averaged), handles(current), n);
-}
-
-/** Promise form of {@link weightAverage}. */
+/** averaged ← (averaged·n + current)/(1 + n) for every tensor, in that float order. Async. */
 export async function weightAverageAsync(averaged: Tensor[], current: Tensor[], n: number): Promise<void> {
   if (!(n >= 0)) throw new ZsclError(`weightAverage: n must be ≥ 0, got ${n}`, 'E_ARG');
   await native().opAsync('weightAverage_', handles(averaged), handles(current), n);
 }
 
-/** target ← (1 − alpha)·a + alpha·b for every tensor (no grad). Sync. */
-export function interpolate(target: Tensor[], a: Tensor[], b: Tensor[], alpha: number): void {
-  op('interpolate_', handles(target), handles(a), handles(b), alpha);
-}
-
-/** Promise form of {@link interpolate}. */
+/** target ← (1 − alpha)·a + alpha·b for every tensor (no grad). Async. */
 export async function interpolateAsync(target: Tensor[], a: Tensor[], b: Tensor[], alpha: number): Promise<void> {
   await native().opAsync('interpolate_', handles(target), handles(a), handles(b), alpha);
 }
 
-/** Promise form of {@link copyAll}. */
+/** targets[i] ← sources[i] (no grad). Async. */
 export async function copyAllAsync(targets: Tensor[], sources: Tensor[]): Promise<void> {
   await native().opAsync('copyAll_', handles(targets), handles(sources));
-}
-
-/** targets[i] ← sources[i] (no grad). Sync. */
-export function copyAll(targets: Tensor[], sources: Tensor[]): void {
-  op('copyAll_', handles(targets), handles(sources));
 }
 
 /** Σ_i Σ x² accumulated in float64. Sync. */

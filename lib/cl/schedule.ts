@@ -21,8 +21,3 @@ export function cosineWithWarmup(base: number, warmup: number, total: number): L
     return 0.5 * (1 + Math.cos((Math.PI * (it - warmup)) / span)) * base;
   };
 }
-
-/** A constant learning rate. */
-export function constantLr(base: number): LrSchedule {
-  return () => base;
-}
