@@ -8,10 +8,10 @@
 
 namespace zscl {
 
-class VisionTransformerImpl : public torch::nn::Cloneable<VisionTransformerImpl> {
+class VisionTransformerImpl : public torch::nn::Module {
  public:
   explicit VisionTransformerImpl(const ClipConfig& config) : config_(config) { reset(); }
-  void reset() override;
+  void reset();
   // images [N, 3, R, R] -> (features [N, E], ln_post(class token) [N, Wv])
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& images);
 
@@ -25,10 +25,10 @@ class VisionTransformerImpl : public torch::nn::Cloneable<VisionTransformerImpl>
 };
 TORCH_MODULE(VisionTransformer);
 
-class ClipImpl : public torch::nn::Cloneable<ClipImpl> {
+class ClipImpl : public torch::nn::Module {
  public:
   explicit ClipImpl(const ClipConfig& config) : config_(config) { reset(); }
-  void reset() override;
+  void reset();
 
   // (features [N, E], pre-projection hidden [N, Wv])
   std::pair<torch::Tensor, torch::Tensor> encodeImage(const torch::Tensor& images);
