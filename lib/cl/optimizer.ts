@@ -6,6 +6,7 @@
 import { ZsclError } from '../errors';
 import { native } from '../native';
 import type { NativeHandle, NativeResult } from '../native';
+import { NativeObject } from '../tensor/native-object';
 import type { Tensor } from '../tensor/tensor';
 import type { CheckpointState, Checkpointable } from './checkpoint-state';
 import { op, wrapList } from '../tensor/tensor';
@@ -28,9 +29,8 @@ export interface OptimizerOptions {
   nesterov?: boolean;
 }
 
-export class Optimizer implements Disposable, Checkpointable {
+export class Optimizer extends NativeObject implements Checkpointable {
   readonly kind: OptimizerKind;
-  private handle: NativeHandle | undefined;
 
   /**
    * @param params leaf tensors that require grad (e.g. a model's trainable parameters)
@@ -40,20 +40,19 @@ export class Optimizer implements Disposable, Checkpointable {
     readonly params: Tensor[],
     options: OptimizerOptions = {},
   ) {
-    this.kind = options.kind ?? 'adamw';
+    const kind = options.kind ?? 'adamw';
     if (params.length === 0) throw new ZsclError('Optimizer: no parameters to optimize', 'E_ARG');
     const { kind: _kind, ...rest } = options;
-    this.handle = op(
-      'optimizerCreate',
-      this.kind,
-      params.map((p) => p.handle),
-      rest,
-    ) as NativeHandle;
-  }
-
-  private get nativeHandle(): NativeHandle {
-    if (!this.handle) throw new ZsclError('Optimizer was disposed', 'E_DISPOSED');
-    return this.handle;
+    super(
+      op(
+        'optimizerCreate',
+        kind,
+        params.map((p) => p.handle),
+        rest,
+      ) as NativeHandle,
+      'Optimizer',
+    );
+    this.kind = kind;
   }
 
   /** Zeroes every gradient in place. Sync. */
@@ -101,16 +100,6 @@ export class Optimizer implements Disposable, Checkpointable {
     const saved = state.tensors ?? {};
     const fill = (prefix: string) => json.steps.map((_, i) => saved[`${prefix}.${i}`]?.handle ?? this.params[i].handle);
     op('optimizerLoadState', this.nativeHandle, json.steps, fill('first'), fill('second'));
-  }
-
-  dispose(): void {
-    if (!this.handle) return;
-    native().dispose(this.handle);
-    this.handle = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 }
 

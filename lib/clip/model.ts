@@ -9,6 +9,7 @@ import type { NativeHandle, NativeResult } from '../native';
 import { noGrad } from '../tensor/autograd';
 import type { DType, Device } from '../tensor/dtype';
 import { checkDevice, dtypeCode, DTYPES } from '../tensor/dtype';
+import { NativeObject } from '../tensor/native-object';
 import { keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
 import { op, wrap, wrapList } from '../tensor/tensor';
@@ -40,15 +41,14 @@ export function partOf(name: string): ClipPart {
   return name.startsWith('visual.') ? 'visual' : 'text';
 }
 
-export class ClipModel implements Disposable {
+export class ClipModel extends NativeObject {
   /** The shapes this model was built with. */
   readonly config: ClipConfig;
-  private handle: NativeHandle | undefined;
   private params: Map<string, Tensor> | undefined;
   private training = true;
 
   private constructor(handle: NativeHandle, config: ClipConfig) {
-    this.handle = handle;
+    super(handle, 'ClipModel');
     this.config = config;
   }
 
@@ -63,17 +63,6 @@ export class ClipModel implements Disposable {
     const model = new ClipModel(op('clipCreate', resolved) as NativeHandle, resolved);
     if (options.device || options.dtype) model.to({ device: options.device, dtype: options.dtype });
     return model;
-  }
-
-  /** @internal */
-  get nativeHandle(): NativeHandle {
-    if (!this.handle) throw new ZsclError('ClipModel was disposed', 'E_DISPOSED');
-    return this.handle;
-  }
-
-  /** True once {@link dispose} has run. */
-  get disposed(): boolean {
-    return this.handle === undefined;
   }
 
   // ---- forward ------------------------------------------------------------------------------
@@ -260,16 +249,9 @@ export class ClipModel implements Disposable {
     return this.parameter('logit_scale').device;
   }
 
-  /** Frees the model's native memory. Idempotent. @throws ZsclError E_BUSY during async work. */
-  dispose(): void {
-    if (!this.handle) return;
-    native().dispose(this.handle);
+  /** The cached parameter tensors go with the model's native memory. */
+  protected override afterDispose(): void {
     this.dropParameterCache();
-    this.handle = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
   }
 
   private dropParameterCache(): void {

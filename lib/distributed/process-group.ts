@@ -11,6 +11,7 @@ import { ZsclError } from '../errors';
 import { native } from '../native';
 import type { NativeHandle } from '../native';
 import { tensor } from '../tensor/create';
+import { NativeObject } from '../tensor/native-object';
 import type { Tensor } from '../tensor/tensor';
 import { op, wrap } from '../tensor/tensor';
 import { DEFAULT_DIST_TIMEOUT_MS, readDistEnv, type DistBackend, type DistEnv } from './env';
@@ -41,18 +42,18 @@ export function compiledBackends(): DistBackend[] {
   return op('distCompiledBackends') as unknown as DistBackend[];
 }
 
-export class ProcessGroup implements Disposable {
+/** This process's membership of a process group; `dispose()` leaves it (frees the store connection and the backend). */
+export class ProcessGroup extends NativeObject {
   readonly rank: number;
   readonly worldSize: number;
   readonly localRank: number;
   readonly backend: DistBackend;
   readonly timeoutMs: number;
-  private handle: NativeHandle | undefined;
   private tail: Promise<unknown> = Promise.resolve();
   private failure: ZsclError | undefined;
 
   private constructor(handle: NativeHandle, options: Required<ProcessGroupOptions>) {
-    this.handle = handle;
+    super(handle, `process group (rank ${options.rank} of ${options.worldSize})`);
     this.rank = options.rank;
     this.worldSize = options.worldSize;
     this.localRank = options.localRank;
@@ -211,25 +212,14 @@ export class ProcessGroup implements Disposable {
     });
   }
 
-  /** Leaves the group (frees the store connection and the backend). Idempotent. */
-  dispose(): void {
-    if (!this.handle) return;
-    native().dispose(this.handle);
-    this.handle = undefined;
-  }
-
-  [Symbol.dispose](): void {
-    this.dispose();
-  }
-
   // Runs collectives strictly one after another in call order, and fails fast once one failed.
   private collective<T>(run: (handle: NativeHandle) => Promise<T>): Promise<T> {
     const next = this.tail.then(async () => {
       if (this.failure)
         throw new ZsclError(`process group (rank ${this.rank} of ${this.worldSize}) is unusable after an earlier failure: ${this.failure.message}`, 'E_DIST');
-      if (!this.handle) throw new ZsclError(`process group (rank ${this.rank} of ${this.worldSize}) was disposed`, 'E_DISPOSED');
+      const handle = this.nativeHandle; // E_DISPOSED once disposed
       try {
-        return await run(this.handle);
+        return await run(handle);
       } catch (error) {
         if (error instanceof ZsclError && error.code === 'E_DIST') this.failure = error;
         throw error;
