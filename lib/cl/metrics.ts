@@ -6,6 +6,11 @@
  * order, so the matrix is T×T. Any accuracy scale works (percent or fraction); results use the same.
  */
 import { ZsclError, describeValue } from '../errors';
+import { checkWithSchema } from '../io/schema-check';
+import { squareAccuracySchema } from '../report/schema';
+import type { MethodMetrics } from '../report/types';
+
+export type { MethodMetrics } from '../report/types';
 
 /** Metrics of a T×T accuracy matrix. Values undefined for a single task are `null`. */
 export interface AccuracyMetrics {
@@ -100,26 +105,27 @@ export function classIncrementalMetrics(stepAccuracy: readonly number[]): ClassI
 }
 
 /**
- * Checks that `accuracy` is a T×T matrix (T ≥ 1) of finite numbers and returns it typed. Sync.
+ * Checks that `accuracy` is a T×T matrix (T ≥ 1) of finite numbers and returns it typed: the
+ * schema of results.json's matrices ({@link squareAccuracySchema}). Sync.
  * @param caller names the function in error messages.
- * @throws ZsclError E_ARG naming the offending row or entry.
+ * @throws ZsclError E_ARG naming the offending row or entry (`A[1][0]`).
  */
 export function checkAccuracyMatrix(accuracy: unknown, caller = 'checkAccuracyMatrix'): number[][] {
-  if (!Array.isArray(accuracy) || accuracy.length === 0) {
-    throw new ZsclError(`${caller}: expected a non-empty array of rows (one per trained task) but received ${describeValue(accuracy)}`, 'E_ARG');
-  }
-  const T = accuracy.length;
-  accuracy.forEach((row: unknown, i) => {
-    if (!Array.isArray(row)) throw new ZsclError(`${caller}: row ${i} must be an array of accuracies but is ${describeValue(row)}`, 'E_ARG');
-    if (row.length !== T) {
-      throw new ZsclError(
-        `${caller}: row ${i} has ${row.length} entries but the matrix has ${T} rows; it must be T×T (row i after training task i, column j = task j)`,
-        'E_ARG',
-      );
-    }
-    row.forEach((value: unknown, j) => checkFinite(value, `${caller}: A[${i}][${j}]`));
-  });
-  return accuracy as number[][];
+  return checkWithSchema(squareAccuracySchema, accuracy, { source: caller, code: 'E_ARG', at: 'A' });
+}
+
+/**
+ * The summary of {@link accuracyMetrics} that results.json and reports hold ({@link MethodMetrics}):
+ * BWT and forgetting are absent for a single task, where they are undefined. Sync.
+ */
+export function summaryMetrics(m: AccuracyMetrics): MethodMetrics {
+  return {
+    transfer: m.transfer ?? Number.NaN,
+    avg: m.avg,
+    last: m.last,
+    ...(m.bwt === null ? {} : { bwt: m.bwt }),
+    ...(m.forgetting === null ? {} : { forgetting: m.forgetting }),
+  };
 }
 
 function checkFinite(value: unknown, what: string): asserts value is number {

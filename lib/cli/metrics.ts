@@ -1,8 +1,8 @@
 /** `zscl metrics FILE [--digits N]`: Transfer / Avg / Last / BWT / forgetting of an accuracy matrix. */
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ZsclError, describeValue } from '../errors';
 import { accuracyMetrics, checkAccuracyMatrix } from '../cl/metrics';
+import { readJsonFile } from '../io/json-file';
 
 /** The input file: task names in training order and the T×T accuracy matrix. */
 export interface AccuracyFile {
@@ -43,20 +43,8 @@ export interface MetricsReport {
  *   the matrix, or a matrix that is not T×T finite numbers.
  */
 function readAccuracyFile(path: string): AccuracyFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ZsclError(`cannot read ${path}: ${reason}`, 'E_IO', { cause: error });
-  }
   const fail = (problem: string, cause?: unknown) => new ZsclError(`${path}: ${problem}`, 'E_FORMAT', { cause });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw fail(`not valid JSON (${(error as Error).message})`, error);
-  }
+  const parsed = readJsonFile(path);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw fail(`expected an object {"tasks": [...], "accuracy": [[...]]} but found ${describeValue(parsed)}`);
   }

@@ -4,12 +4,12 @@
  * config. `zscl benchmark CONFIG --out DIR [--strategies a,b]` runs several strategies side by
  * side. `zscl eval CONFIG --checkpoint FILE` evaluates one model on a config's tasks.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { buildBenchmark } from '../cl/benchmark/build';
 import type { BenchmarkConfig } from '../cl/benchmark/config';
 import { validateBenchmarkConfig } from '../cl/benchmark/config';
+import { readJsonFile } from '../io/json-file';
 import { evaluateAll } from '../cl/evaluation';
 import { reportMetrics, runExperiment, type RunResult } from '../cl/runner';
 import type { StepEvent } from '../cl/trainer';
@@ -23,21 +23,12 @@ import { relaunchForNproc } from './launch';
 import { ProgressBar } from './progress';
 import { matrixTable, methodsTable } from './run-output';
 
-/** Reads and validates a benchmark config file. @throws ZsclError E_IO / E_CONFIG */
-function readBenchmarkConfig(file: string): BenchmarkConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ZsclError(`cannot read config ${file}: ${(error as Error).message}`, 'E_IO');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ZsclError(`config ${file} is not valid JSON: ${(error as Error).message}`, 'E_CONFIG');
-  }
-  return validateBenchmarkConfig(json);
+/**
+ * Reads and validates a benchmark config file, and checks that the files it names exist. Sync.
+ * @throws ZsclError E_IO when it cannot be read; E_CONFIG naming the JSON path of a bad key or value or of a missing file.
+ */
+export function readBenchmarkConfig(file: string): BenchmarkConfig {
+  return validateBenchmarkConfig(readJsonFile(file, { what: 'config', code: 'E_CONFIG' }), { checkFiles: true });
 }
 
 interface RunOptions {

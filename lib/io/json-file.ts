@@ -11,22 +11,22 @@ import { checkWithSchema } from './schema-check';
 
 /** How to name and code a JSON file's errors. */
 export interface JsonFileOptions {
-  /** What the file is, for messages ("config", "state.json"); default "JSON file". */
+  /** What the file is, named before its path in messages ("config", "run state"); default nothing. */
   what?: string;
   /** Code of "not JSON" and schema errors; default E_FORMAT. */
   code?: ErrorCode;
 }
 
-function readError(file: string, what: string, error: unknown): ZsclError {
+function readError(what: string, error: unknown): ZsclError {
   const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-  return new ZsclError(`cannot read ${what} ${file}: ${reason}`, 'E_IO', { cause: error });
+  return new ZsclError(`cannot read ${what}: ${reason}`, 'E_IO', { cause: error });
 }
 
-function parse(text: string, file: string, what: string, code: ErrorCode): unknown {
+function parse(text: string, what: string, code: ErrorCode): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ZsclError(`${what} ${file} is not valid JSON: ${(error as Error).message}`, code, { cause: error });
+    throw new ZsclError(`${what} is not valid JSON: ${(error as Error).message}`, code, { cause: error });
   }
 }
 
@@ -38,14 +38,14 @@ function parse(text: string, file: string, what: string, code: ErrorCode): unkno
 export function readJsonFile(file: string, options?: JsonFileOptions): unknown;
 export function readJsonFile<S extends z.ZodType>(file: string, options: JsonFileOptions & { schema: S }): z.output<S>;
 export function readJsonFile(file: string, options: JsonFileOptions & { schema?: z.ZodType } = {}): unknown {
-  const what = options.what ?? 'JSON file';
+  const what = options.what === undefined ? file : `${options.what} ${file}`;
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw readError(file, what, error);
+    throw readError(what, error);
   }
-  return checked(parse(text, file, what, options.code ?? 'E_FORMAT'), file, what, options);
+  return checked(parse(text, what, options.code ?? 'E_FORMAT'), what, options);
 }
 
 /**
@@ -55,16 +55,16 @@ export function readJsonFile(file: string, options: JsonFileOptions & { schema?:
 export async function readJsonFileAsync(file: string, options?: JsonFileOptions): Promise<unknown>;
 export async function readJsonFileAsync<S extends z.ZodType>(file: string, options: JsonFileOptions & { schema: S }): Promise<z.output<S>>;
 export async function readJsonFileAsync(file: string, options: JsonFileOptions & { schema?: z.ZodType } = {}): Promise<unknown> {
-  const what = options.what ?? 'JSON file';
+  const what = options.what === undefined ? file : `${options.what} ${file}`;
   let text: string;
   try {
     text = await fs.promises.readFile(file, 'utf8');
   } catch (error) {
-    throw readError(file, what, error);
+    throw readError(what, error);
   }
-  return checked(parse(text, file, what, options.code ?? 'E_FORMAT'), file, what, options);
+  return checked(parse(text, what, options.code ?? 'E_FORMAT'), what, options);
 }
 
-function checked(json: unknown, file: string, what: string, options: JsonFileOptions & { schema?: z.ZodType }): unknown {
-  return options.schema ? checkWithSchema(options.schema, json, { source: `${what} ${file}`, code: options.code ?? 'E_FORMAT' }) : json;
+function checked(json: unknown, what: string, options: JsonFileOptions & { schema?: z.ZodType }): unknown {
+  return options.schema ? checkWithSchema(options.schema, json, { source: what, code: options.code ?? 'E_FORMAT' }) : json;
 }

@@ -12,6 +12,8 @@ export interface SchemaSource {
   source: string;
   /** E_CONFIG for configs, E_FORMAT for files zscl wrote, E_ARG for arguments. */
   code: ErrorCode;
+  /** Where `value` sits inside a larger document, prefixed to every path ("matrix", "accuracy"). */
+  at?: string;
 }
 
 /** `tasks[2].lr` for the path `['tasks', 2, 'lr']`; `(root)` for the empty path. */
@@ -27,16 +29,23 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${jsonPath([...issue.path, key])}: unknown key`).join('; ');
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, at: PropertyKey[]): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${jsonPath([...at, ...issue.path, key])}: unknown key`).join('; ');
+  const where = jsonPath([...at, ...issue.path]);
+  // Rules across values (custom issues) say in their message what they found.
+  if (issue.code === 'custom') return `${where}: ${issue.message}`;
   const value = valueAt(input, issue.path);
-  const got = value === undefined ? 'missing' : `got ${describeValue(value)}`;
-  return `${jsonPath(issue.path)}: ${issue.message}, ${got}`;
+  return `${where}: ${issue.message}, ${value === undefined ? 'missing' : `got ${describeValue(value)}`}`;
 }
 
-/** The message of every issue, one per bad value, joined with "; ". */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string {
-  return issues.map((issue) => describeIssue(issue, input)).join('; ');
+/** Issues named in one message; a file with many bad values says how many more there are. */
+const MAX_ISSUES = 5;
+
+/** The message of each issue (up to five), one per bad value, joined with "; ". `at` prefixes every path. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, at?: string): string {
+  const shown = issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, input, at === undefined ? [] : [at]));
+  if (issues.length > MAX_ISSUES) shown.push(`and ${issues.length - MAX_ISSUES} more`);
+  return shown.join('; ');
 }
 
 /**
@@ -45,6 +54,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
  */
 export function checkWithSchema<S extends z.ZodType>(schema: S, value: unknown, where: SchemaSource): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ZsclError(`${where.source}: ${describeIssues(result.error.issues, value)}`, where.code);
+  if (!result.success) throw new ZsclError(`${where.source}: ${describeIssues(result.error.issues, value, where.at)}`, where.code);
   return result.data;
 }

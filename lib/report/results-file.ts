@@ -1,28 +1,12 @@
 /** Reading a run's results.json, the input of `zscl report`. */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ZsclError } from '../errors';
+import { readJsonFileAsync } from '../io/json-file';
 import type { ReportInput } from './types';
 import { validateConfig, validateReportInput } from './validate';
 
 /** Name of the results file inside a run folder. */
 export const RESULTS_FILE = 'results.json';
-
-async function readJson(file: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new ZsclError(`readResults: cannot read ${what} ${file}: ${reason}`, 'E_IO', { cause: error });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ZsclError(`readResults: ${what} ${file} is not valid JSON: ${(error as Error).message}`, 'E_FORMAT', { cause: error });
-  }
-}
 
 /**
  * Reads and validates `<runDir>/results.json`, the results of a finished (or running) training run.
@@ -61,7 +45,7 @@ async function readJson(file: string, what: string): Promise<unknown> {
  */
 export async function readResults(runDir: string): Promise<ReportInput> {
   const file = path.join(runDir, RESULTS_FILE);
-  const input = validateReportInput(await readJson(file, RESULTS_FILE), `${RESULTS_FILE} at ${file}`, 'E_FORMAT');
+  const input = validateReportInput(await readJsonFileAsync(file, { what: RESULTS_FILE }), `${RESULTS_FILE} at ${file}`, 'E_FORMAT');
   if (input.config === undefined) {
     const configFile = path.join(runDir, 'config.json');
     const exists = await fs.stat(configFile).then(
@@ -69,7 +53,7 @@ export async function readResults(runDir: string): Promise<ReportInput> {
       () => false,
     );
     if (exists) {
-      const config = await readJson(configFile, 'config.json');
+      const config = await readJsonFileAsync(configFile, { what: 'config.json' });
       input.config = validateConfig(config, `config.json at ${configFile}`, 'E_FORMAT');
     }
   }

@@ -1,51 +1,21 @@
 /** The data a report is made from. Plain JSON-compatible objects: the report layer never trains. */
+import type { z } from 'zod';
+import type { accuracyMatrixSchema, methodMetricsSchema, methodResultSchema, reportInputSchema } from './schema';
 
-/**
- * Accuracies of one continual-learning run.
- *
- * `accuracy[i][j]` is the top-1 accuracy in percent (0..100) on task `j` after training task `i`;
- * rows and columns are both in training order and `tasks[j]` names column `j`. A finished run has
- * as many rows as tasks; a run still in progress has fewer (one per completed task).
- */
-export interface AccuracyMatrix {
-  /** Task names in training order. */
-  tasks: string[];
-  /** `accuracy[i][j]`: percent on task j after training task i. */
-  accuracy: number[][];
-  /** Percent on each task before any training (the initial model's zero-shot accuracy). */
-  zeroShot?: number[];
-}
+/** Accuracies of one continual-learning run, in percent (see {@link accuracyMatrixSchema}). */
+export type AccuracyMatrix = z.infer<typeof accuracyMatrixSchema>;
 
-/** Summary metrics of one method, computed elsewhere (lib/cl/metrics) and only displayed here. */
-export interface MethodMetrics {
-  transfer: number;
-  avg: number;
-  last: number;
-  /** Backward transfer: negative when learning later tasks lowered earlier ones. */
-  bwt?: number;
-  forgetting?: number;
-}
+/** Summary metrics of one method, computed by lib/cl/metrics (summaryMetrics) and only displayed here. */
+export type MethodMetrics = z.infer<typeof methodMetricsSchema>;
 
 /** One method's run: its accuracy matrix and its metrics. */
-export interface MethodResult {
-  /** Display name, unique within a report (e.g. "ZSCL", "Continual-FT"). */
-  method: string;
-  matrix: AccuracyMatrix;
-  metrics: MethodMetrics;
-}
+export type MethodResult = z.infer<typeof methodResultSchema>;
 
 /**
  * Everything a report shows. It is also the format of a run's `results.json`
- * (see {@link readResults}).
+ * (see {@link readResults} and {@link reportInputSchema}).
  */
-export interface ReportInput {
-  /** At least one method; names are unique. */
-  methods: MethodResult[];
-  /** Run settings shown as "Run" in the HTML page (any JSON object; nested keys are flattened). */
-  config?: Record<string, unknown>;
-  /** Heading of the HTML and Markdown pages (default "zscl report"). */
-  title?: string;
-}
+export type ReportInput = z.infer<typeof reportInputSchema>;
 
 /** Absolute paths of the files {@link writeReport} wrote. */
 export interface ReportFiles {

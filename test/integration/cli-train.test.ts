@@ -68,7 +68,7 @@ describe('zscl train / resume / eval on a config', function () {
       encoding: 'utf8',
     });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /strategy must be one of .* \[E_CONFIG\]/);
+    assert.match(run.stderr, /strategy: expected one of .* \[E_CONFIG\]/);
     assert.doesNotMatch(run.stderr, /at .*\.js:\d+/);
   });
 });

@@ -109,52 +109,52 @@ describe('continual-learning metrics', () => {
 
   it('rejects malformed matrices with E_ARG naming the problem', () => {
     const bad: [unknown, RegExp][] = [
-      [[], /expected a non-empty array of rows .* but received array/],
-      [null, /received null/],
-      ['[[1]]', /received string/],
-      [[1, 2], /row 0 must be an array of accuracies but is number 1/],
-      [[[1, 2], [3]], /row 1 has 1 entries but the matrix has 2 rows; it must be T×T/],
+      [[], /A: expected a non-empty array of rows .*, got array/],
+      [null, /got null/],
+      ['[[1]]', /got string/],
+      [[1, 2], /A\[0\]: expected an array of accuracies, got number 1/],
+      [[[1, 2], [3]], /A\[1\]: expected 2 entries, one per task \(the matrix has 2 rows and must be T×T\), but it has 1/],
       [
         [
           [1, 2, 3],
           [4, 5, 6],
         ],
-        /row 0 has 3 entries but the matrix has 2 rows/,
+        /A\[0\]: expected 2 entries.* but it has 3/,
       ],
-      [[[1], [2]], /row 0 has 1 entries but the matrix has 2 rows/],
+      [[[1], [2]], /A\[0\]: expected 2 entries.* but it has 1/],
       [
         [
           [1, NaN],
           [3, 4],
         ],
-        /A\[0\]\[1\] must be a finite number but is number NaN/,
+        /A\[0\]\[1\]: expected a finite number, got number NaN/,
       ],
       [
         [
           [1, 2],
           [Infinity, 4],
         ],
-        /A\[1\]\[0\] must be a finite number but is number Infinity/,
+        /A\[1\]\[0\]: expected a finite number, got number Infinity/,
       ],
       [
         [
           [1, '2'],
           [3, 4],
         ],
-        /A\[0\]\[1\] must be a finite number but is string '2'/,
+        /A\[0\]\[1\]: expected a finite number, got string '2'/,
       ],
       [
         [
           [1, 2],
           [3, null],
         ],
-        /A\[1\]\[1\] must be a finite number but is null/,
+        /A\[1\]\[1\]: expected a finite number, got null/,
       ],
     ];
     for (const [matrix, message] of bad) {
       assert.throws(() => accuracyMetrics(matrix as number[][]), { code: 'E_ARG', message: new RegExp(`^accuracyMetrics: .*${message.source}`) });
     }
-    assert.throws(() => checkAccuracyMatrix({}, 'caller'), { code: 'E_ARG', message: /^caller: .*received Object/ });
+    assert.throws(() => checkAccuracyMatrix({}, 'caller'), { code: 'E_ARG', message: /^caller: A: .*got Object/ });
   });
 });
 

@@ -177,9 +177,9 @@ describe('report input validation', () => {
 
   it('rejects bad input with coded errors that name the field', () => {
     const withMatrix = (matrix: object) => ({ methods: [{ ...good, matrix }] });
-    expectCode(() => validateReportInput(null, 'src'), 'E_ARG', /^src: the report input must be an object .* received null$/);
-    expectCode(() => validateReportInput({}, 'src'), 'E_ARG', /methods must be a non-empty array .* received undefined/);
-    expectCode(() => validateReportInput({ methods: [] }, 'src'), 'E_ARG', /methods must be a non-empty array .* received array/);
+    expectCode(() => validateReportInput(null, 'src'), 'E_ARG', /^src: \(root\): expected an object .* got null$/);
+    expectCode(() => validateReportInput({}, 'src'), 'E_ARG', /methods: expected a non-empty array .* missing/);
+    expectCode(() => validateReportInput({ methods: [] }, 'src'), 'E_ARG', /methods: expected a non-empty array .* got array/);
     expectCode(
       () =>
         validateReportInput(
@@ -194,14 +194,14 @@ describe('report input validation', () => {
           'E_FORMAT',
         ),
       'E_FORMAT',
-      /^results\.json at \/r: methods\[0\]\.matrix\.accuracy\[1\]\[0\] must be a finite number in 0\.\.100 but received number 101$/,
+      /^results\.json at \/r: methods\[0\]\.matrix\.accuracy\[1\]\[0\]: expected a finite number in 0\.\.100, got number 101$/,
     );
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[NaN, 2]] }), 's'), 'E_ARG', /accuracy\[0\]\[0\] .* number NaN/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [['7', 2]] }), 's'), 'E_ARG', /received string '7'/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[NaN, 2]] }), 's'), 'E_ARG', /accuracy\[0\]\[0\]: .* number NaN/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [['7', 2]] }), 's'), 'E_ARG', /got string '7'/);
     expectCode(
       () => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2], [3]] }), 's'),
       'E_ARG',
-      /accuracy\[1\] must be an array of 2 percentages but received an array of 1/,
+      /accuracy\[1\]: expected 2 percentages \(one per task\) but it has 1/,
     );
     expectCode(
       () =>
@@ -217,27 +217,31 @@ describe('report input validation', () => {
           's',
         ),
       'E_ARG',
-      /must have 1\.\.2 rows .* received 3 rows/,
+      /accuracy: expected 1\.\.2 rows .* but it has 3/,
     );
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [] }), 's'), 'E_ARG', /must have 1\.\.2 rows .* received 0 rows/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', ' '], accuracy: [[1, 2]] }), 's'), 'E_ARG', /tasks\[1\] must be a non-empty string/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: [], accuracy: [[1]] }), 's'), 'E_ARG', /tasks must be a non-empty array/);
-    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2]], zeroShot: [1] }), 's'), 'E_ARG', /zeroShot must be an array of 2/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [] }), 's'), 'E_ARG', /accuracy: expected 1\.\.2 rows .* but it has 0/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: ['a', ' '], accuracy: [[1, 2]] }), 's'), 'E_ARG', /tasks\[1\]: expected a non-empty string/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: [], accuracy: [[1]] }), 's'), 'E_ARG', /tasks: expected a non-empty array/);
+    expectCode(
+      () => validateReportInput(withMatrix({ tasks: ['a', 'b'], accuracy: [[1, 2]], zeroShot: [1] }), 's'),
+      'E_ARG',
+      /zeroShot: expected 2 percentages/,
+    );
     const many = Array.from({ length: 257 }, (_, k) => `t${k}`);
-    expectCode(() => validateReportInput(withMatrix({ tasks: many, accuracy: [many.map(() => 1)] }), 's'), 'E_ARG', /257 tasks; at most 256/);
-    expectCode(() => validateReportInput({ methods: [good, good] }, 's'), 'E_ARG', /method name 'ZSCL' appears twice/);
+    expectCode(() => validateReportInput(withMatrix({ tasks: many, accuracy: [many.map(() => 1)] }), 's'), 'E_ARG', /tasks: expected at most 256 tasks/);
+    expectCode(() => validateReportInput({ methods: [good, good] }, 's'), 'E_ARG', /methods\[1\]\.method: expected a unique name; 'ZSCL' appears twice/);
     expectCode(
       () => validateReportInput({ methods: [{ ...good, metrics: { transfer: 1, avg: 2 } }] }, 's'),
       'E_ARG',
-      /metrics\.last must be a finite number but received undefined/,
+      /metrics\.last: expected a finite number, missing/,
     );
     expectCode(
       () => validateReportInput({ methods: [{ ...good, metrics: { ...good.metrics, bwt: Infinity } }] }, 's'),
       'E_ARG',
-      /metrics\.bwt .* number Infinity/,
+      /metrics\.bwt: .* number Infinity/,
     );
-    expectCode(() => validateReportInput({ methods: [{ ...good, method: '' }] }, 's'), 'E_ARG', /methods\[0\]\.method must be a non-empty string/);
-    expectCode(() => validateReportInput({ methods: [good], config: [1] }, 's'), 'E_ARG', /config must be an object but received array/);
+    expectCode(() => validateReportInput({ methods: [{ ...good, method: '' }] }, 's'), 'E_ARG', /methods\[0\]\.method: expected a non-empty string/);
+    expectCode(() => validateReportInput({ methods: [good], config: [1] }, 's'), 'E_ARG', /config: expected an object, got array/);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expectCode(() => validateReportInput({ methods: [good], config: cyclic }, 's'), 'E_ARG', /config must be JSON-serialisable/);

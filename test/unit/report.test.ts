@@ -148,7 +148,7 @@ describe('writeReport', function () {
   });
 
   it('rejects bad input and unwritable folders with coded errors', async () => {
-    await assert.rejects(writeReport(path.join(dir, 'x'), { methods: [] }), expectCoded('E_ARG', /^writeReport: methods must be a non-empty array/));
+    await assert.rejects(writeReport(path.join(dir, 'x'), { methods: [] }), expectCoded('E_ARG', /^writeReport: methods: expected a non-empty array/));
     await assert.rejects(writeReport('', input()), expectCoded('E_ARG', /dir must be a non-empty path/));
     const file = path.join(dir, 'a-file');
     fs.writeFileSync(file, 'x');
@@ -203,12 +203,9 @@ describe('zscl report', function () {
     fs.writeFileSync(path.join(bad, 'results.json'), '{"methods": [');
     await assert.rejects(cli(bad), expectCoded('E_FORMAT', /results\.json .* is not valid JSON/));
     fs.writeFileSync(path.join(bad, 'results.json'), '[]');
-    await assert.rejects(cli(bad), expectCoded('E_FORMAT', /^results\.json at .*: the report input must be an object/));
+    await assert.rejects(cli(bad), expectCoded('E_FORMAT', /^results\.json at .*: \(root\): expected an object/));
     fs.writeFileSync(path.join(bad, 'results.json'), JSON.stringify({ methods: [{ method: 'x', matrix: { tasks: ['a'], accuracy: [[-1]] }, metrics: {} }] }));
-    await assert.rejects(
-      cli(bad),
-      expectCoded('E_FORMAT', /methods\[0\]\.matrix\.accuracy\[0\]\[0\] must be a finite number in 0\.\.100 but received number -1/),
-    );
+    await assert.rejects(cli(bad), expectCoded('E_FORMAT', /methods\[0\]\.matrix\.accuracy\[0\]\[0\]: expected a finite number in 0\.\.100, got number -1/));
     fs.writeFileSync(path.join(bad, 'results.json'), JSON.stringify({ methods: input().methods }));
     fs.writeFileSync(path.join(bad, 'config.json'), '{oops');
     await assert.rejects(cli(bad), expectCoded('E_FORMAT', /config\.json .* is not valid JSON/));
