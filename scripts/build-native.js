@@ -2,6 +2,9 @@
 'use strict';
 // Builds the native addon with cmake-js against the libtorch that scripts/libtorch.js finds,
 // installing Debian's libtorch-dev first when none is found and we may (root on Debian/Ubuntu).
+//   --gyp           for binding.gyp's action: CMake works in build/cmake (node-gyp's own Makefile
+//                   is in build/), and the addon is copied to build/Release/zscl.node
+//   --list-inputs   prints the files the build reads (binding.gyp's action inputs) and exits
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -9,6 +12,13 @@ const { findLibtorch } = require('./libtorch');
 const { ensurePackages, isDebianLike, aptCommand } = require('./system-packages');
 
 const root = path.resolve(__dirname, '..');
+const gyp = process.argv.includes('--gyp');
+
+if (process.argv.includes('--list-inputs')) {
+  const sources = fs.readdirSync(path.join(root, 'native'), { recursive: true }).filter((f) => /\.(cc|h)$/.test(f));
+  console.log(['CMakeLists.txt', ...sources.map((f) => path.posix.join('native', f.split(path.sep).join('/')))].join('\n'));
+  process.exit(0);
+}
 
 function fail(lines) {
   console.error(['', 'zscl: cannot build the native addon.', ...lines, ''].join('\n'));
@@ -46,8 +56,17 @@ const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf
 console.log(`zscl: building against libtorch at ${torch.torchDir} (${torch.source})`);
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 const jobs = String(Math.max(1, require('node:os').availableParallelism()));
-const args = [cmakeJs, 'build', '--directory', root, `--CDTorch_DIR=${torch.torchDir}`, `--CDZSCL_VERSION=${version}`, '--parallel', jobs];
+const out = path.join(root, 'build', ...(gyp ? ['cmake'] : []));
+const args = [cmakeJs, 'build', '--directory', root, '--out', out, `--CDTorch_DIR=${torch.torchDir}`, `--CDZSCL_VERSION=${version}`, '--parallel', jobs];
 if (process.env.ZSCL_DEBUG) args.push('--debug');
 const result = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
 if (result.status !== 0) fail(['cmake-js failed (see the compiler output above).']);
+if (gyp) {
+  // Where node-gyp (and node-gyp-build) expect it; a new file, so running processes keep theirs.
+  const built = path.join(out, process.env.ZSCL_DEBUG ? 'Debug' : 'Release', 'zscl.node');
+  const product = path.join(root, 'build', 'Release', 'zscl.node');
+  fs.mkdirSync(path.dirname(product), { recursive: true });
+  fs.copyFileSync(built, `${product}.fresh`);
+  fs.renameSync(`${product}.fresh`, product);
+}
 fs.writeFileSync(path.join(root, 'build', 'libtorch.json'), JSON.stringify({ ...torch, builtAt: new Date().toISOString() }, null, 2) + '\n');

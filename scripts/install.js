@@ -4,13 +4,17 @@
 // Debian/Ubuntu as root, missing system packages (libtorch-dev, OpenBLAS, Fashion-MNIST, fonts)
 // are installed with apt first; otherwise the exact command is printed. Nothing is downloaded.
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 const { PACKAGES, ensurePackages, aptCommand } = require('./system-packages');
 
 const root = path.resolve(__dirname, '..');
 
+// Through the package's own loader when it is built (an installed package: a prebuild finds
+// libtorch at load time there); a fresh checkout has no dist/ yet and no prebuild either.
 function addonLoads() {
-  const probe = `require('node-gyp-build')(${JSON.stringify(root)})`;
+  const loader = path.join(root, 'dist', 'native.js');
+  const probe = fs.existsSync(loader) ? `require(${JSON.stringify(loader)}).native()` : `require('node-gyp-build')(${JSON.stringify(root)})`;
   return spawnSync(process.execPath, ['-e', probe], { stdio: 'ignore', cwd: root }).status === 0;
 }
 

@@ -13,12 +13,14 @@ const PACKAGES = [
   { name: 'fonts-dejavu-core', why: 'DejaVu fonts for report charts' },
 ];
 
+// Debian-like, and dpkg-query runs (it may be off PATH, e.g. in a minimal install environment).
 function isDebianLike() {
   try {
-    return /^(ID|ID_LIKE)=.*(debian|ubuntu)/m.test(fs.readFileSync('/etc/os-release', 'utf8'));
+    if (!/^(ID|ID_LIKE)=.*(debian|ubuntu)/m.test(fs.readFileSync('/etc/os-release', 'utf8'))) return false;
   } catch {
     return false;
   }
+  return !spawnSync('dpkg-query', ['--version'], { stdio: 'ignore' }).error;
 }
 
 function isInstalled(name) {

@@ -5,23 +5,36 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../support/fixtures';
 
-// `npm run prebuild` makes an N-API prebuild; a copy of the package without build/ loads it.
+// A prebuild is an N-API addon without an rpath (libtorch is found at load time); a copy of the package without build/ loads it.
 describe('prebuild', function () {
-  this.timeout(900000);
+  this.timeout(120000);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-prebuild-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('npm run prebuild writes prebuilds/<platform>-<arch>/*.node, which loads when build/ is absent', () => {
-    const made = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'prebuild.js')], { cwd: repoRoot, encoding: 'utf8' });
+  it('scripts/prebuild.js packages the built addon into prebuilds/<platform>-<arch>/, which loads when build/ is absent', () => {
+    // --addon: package the checkout's build as it is (`npm run prebuild` builds it first).
+    const pkg = path.join(root, 'zscl');
+    const addon = path.join(repoRoot, 'build', 'Release', 'zscl.node');
+    const made = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'prebuild.js'), '--addon', addon, '--out', pkg], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     assert.equal(made.status, 0, made.stderr + made.stdout);
-    const folder = path.join(repoRoot, 'prebuilds', `${process.platform}-${process.arch}`);
+    const folder = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
     const binaries = fs.readdirSync(folder).filter((f) => f.endsWith('.node'));
     assert.equal(binaries.length, 1, `prebuilds: ${binaries.join(', ')}`);
+    // No rpath: libtorch is found at load time from the sonames recorded beside the addon.
+    const dynamic = spawnSync('readelf', ['-d', path.join(folder, binaries[0])], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(dynamic, /\((RPATH|RUNPATH)\)/);
+    const record = JSON.parse(fs.readFileSync(path.join(folder, 'libtorch.json'), 'utf8')) as { libraries: string[]; torchVersion: string };
+    assert.ok(
+      record.libraries.some((name) => name.startsWith('libc10')) && record.libraries.some((name) => name.startsWith('libtorch_cpu')),
+      record.libraries.join(),
+    );
+    assert.ok(fs.existsSync(addon), "the checkout's build stays in place");
 
     // The installed shape of the package: package.json, dist/, configs/, prebuilds/ and its dependencies; no build/.
-    const pkg = path.join(root, 'zscl');
-    fs.mkdirSync(pkg);
-    for (const entry of ['package.json', 'dist', 'configs', 'prebuilds']) fs.cpSync(path.join(repoRoot, entry), path.join(pkg, entry), { recursive: true });
+    for (const entry of ['package.json', 'dist', 'configs']) fs.cpSync(path.join(repoRoot, entry), path.join(pkg, entry), { recursive: true });
     fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
     assert.ok(!fs.existsSync(path.join(pkg, 'build')));
     // Which zscl binary the process mapped: /proc/self/maps names it.
