@@ -45,3 +45,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
   return typeof value;
 }
+
+/**
+ * The E_ARG error of an argument that is not what `where` takes, in the one wording argument
+ * errors share: `<where>: expected <expected> but received <the value, described>`.
+ * @example argumentError('DataLoader', 'seed to be a non-negative integer', -1)
+ *   // DataLoader: expected seed to be a non-negative integer but received number -1
+ */
+export function argumentError(where: string, expected: string, value: unknown): ZsclError {
+  return new ZsclError(`${where}: expected ${expected} but received ${describeValue(value)}`, 'E_ARG');
+}

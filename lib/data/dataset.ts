@@ -3,7 +3,7 @@
  * decoding happens later, in the loader. Folder scans, manifests and binary formats all produce
  * one, and the helpers here derive subsets, seeded splits and few-shot subsets from any of them.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import type { ImageSource } from './decode';
 import { SeededRandom } from './random';
 import { torchRandomSplit } from './torch-random';
@@ -113,7 +113,7 @@ export function checkIndex(dataset: Dataset, index: number): void {
  */
 export function splitTrainTest(dataset: Dataset, options: { ratio?: number; seed?: number } = {}): { train: SubsetDataset; test: SubsetDataset } {
   const ratio = options.ratio ?? 0.8;
-  if (!(ratio > 0 && ratio < 1)) throw new ZsclError(`splitTrainTest: expected 0 < ratio < 1 but received ${describeValue(ratio)}`, 'E_ARG');
+  if (!(ratio > 0 && ratio < 1)) throw argumentError('splitTrainTest', '0 < ratio < 1', ratio);
   // Python's int(0.8 * n): the float product, truncated.
   const trainSize = Math.trunc(ratio * dataset.length);
   const [train, test] = torchRandomSplit(dataset.length, [trainSize, dataset.length - trainSize], options.seed ?? 42);
@@ -126,7 +126,7 @@ export function splitTrainTest(dataset: Dataset, options: { ratio?: number; seed
  * their original order. Sync. @throws ZsclError E_ARG for k < 1 or a bad seed.
  */
 export function fewShot(dataset: Dataset, k: number, seed: number): SubsetDataset {
-  if (!Number.isSafeInteger(k) || k < 1) throw new ZsclError(`fewShot: expected k >= 1 samples per class but received ${describeValue(k)}`, 'E_ARG');
+  if (!Number.isSafeInteger(k) || k < 1) throw argumentError('fewShot', 'k >= 1 samples per class', k);
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < dataset.length; i++) {
     const label = dataset.sample(i).label;

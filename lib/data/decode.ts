@@ -10,7 +10,7 @@
  * palette entry of the transparent index.
  */
 import sharp from 'sharp';
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import { readFileBytesAsync } from '../io/read-file';
 import type { Pixels } from './resample';
 
@@ -54,7 +54,7 @@ export function isRawImage(source: ImageSource): source is RawImage {
  */
 export async function readSourceBytes(source: string | Uint8Array, name: string): Promise<Uint8Array> {
   const bytes = typeof source === 'string' ? await readFileBytesAsync(source) : source;
-  if (!(bytes instanceof Uint8Array)) throw new ZsclError(`decodeImage: expected a path, bytes or raw pixels but received ${describeValue(bytes)}`, 'E_ARG');
+  if (!(bytes instanceof Uint8Array)) throw argumentError('decodeImage', 'a path, bytes or raw pixels', bytes);
   if (bytes.length === 0) throw new ZsclError(`cannot decode image ${name}: the file is empty (0 bytes)`, 'E_FORMAT');
   return bytes;
 }
@@ -73,8 +73,7 @@ export function sharpInput(options: DecodeOptions): sharp.SharpOptions {
 /** The pixel limit of `options` (default {@link DEFAULT_MAX_PIXELS}). Sync. @throws ZsclError E_ARG for a non-positive limit. */
 export function maxPixelsOf(options: DecodeOptions): number {
   const limit = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  if (!Number.isSafeInteger(limit) || limit < 1)
-    throw new ZsclError(`decodeImage: expected maxPixels to be a positive integer but received ${describeValue(limit)}`, 'E_ARG');
+  if (!Number.isSafeInteger(limit) || limit < 1) throw argumentError('decodeImage', 'maxPixels to be a positive integer', limit);
   return limit;
 }
 
@@ -91,14 +90,14 @@ export function decodeError(name: string, error: unknown): ZsclError {
  */
 export function rawPixels(image: RawImage, name: string): Pixels {
   const { data, width, height, channels } = image;
-  if (!(data instanceof Uint8Array)) throw new ZsclError(`raw image ${name}: expected data to be a Uint8Array but received ${describeValue(data)}`, 'E_ARG');
+  if (!(data instanceof Uint8Array)) throw argumentError(`raw image ${name}`, 'data to be a Uint8Array', data);
   if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
     throw new ZsclError(
       `raw image ${name}: expected positive integer width and height but received ${describeValue(width)} × ${describeValue(height)}`,
       'E_ARG',
     );
   }
-  if (channels !== 1 && channels !== 3) throw new ZsclError(`raw image ${name}: expected 1 or 3 channels but received ${describeValue(channels)}`, 'E_ARG');
+  if (channels !== 1 && channels !== 3) throw argumentError(`raw image ${name}`, '1 or 3 channels', channels);
   if (data.length !== width * height * channels) {
     throw new ZsclError(`raw image ${name}: ${width}×${height}×${channels} needs ${width * height * channels} bytes but data has ${data.length}`, 'E_SHAPE');
   }

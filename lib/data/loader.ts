@@ -12,7 +12,7 @@
  * batches are the same whatever the prefetch depth, the number of workers or the order in which
  * decodes finish, and resuming from a saved position continues the identical sequence.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 import { empty, tensor } from '../tensor/create';
 import { currentScope, keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
@@ -126,25 +126,22 @@ export class DataLoader implements AsyncIterable<LoaderBatch> {
     options: LoaderOptions,
   ) {
     if (!dataset || typeof dataset.sample !== 'function' || !Number.isSafeInteger(dataset.length) || dataset.length < 0) {
-      throw new ZsclError(`DataLoader: expected a dataset (length + sample()) but received ${describeValue(dataset)}`, 'E_ARG');
+      throw argumentError('DataLoader', 'a dataset (length + sample())', dataset);
     }
     const positive = (name: string, value: unknown, fallback: number) => {
       const v = value ?? fallback;
-      if (!Number.isSafeInteger(v) || (v as number) < 1)
-        throw new ZsclError(`DataLoader: expected ${name} to be an integer >= 1 but received ${describeValue(value)}`, 'E_ARG');
+      if (!Number.isSafeInteger(v) || (v as number) < 1) throw argumentError('DataLoader', `${name} to be an integer >= 1`, value);
       return v as number;
     };
     this.batchSize = positive('batchSize', options?.batchSize, NaN);
     this.prefetch = positive('prefetch', options.prefetch, 2);
     this.workers = positive('workers', options.workers, 4);
     this.seed = options.seed ?? 0;
-    if (!Number.isSafeInteger(this.seed) || this.seed < 0)
-      throw new ZsclError(`DataLoader: expected seed to be a non-negative integer but received ${describeValue(options.seed)}`, 'E_ARG');
+    if (!Number.isSafeInteger(this.seed) || this.seed < 0) throw argumentError('DataLoader', 'seed to be a non-negative integer', options.seed);
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
     this.onBadSample = options.onBadSample ?? 'error';
-    if (this.onBadSample !== 'error' && this.onBadSample !== 'skip')
-      throw new ZsclError(`DataLoader: expected onBadSample 'error' or 'skip' but received ${describeValue(options.onBadSample)}`, 'E_ARG');
+    if (this.onBadSample !== 'error' && this.onBadSample !== 'skip') throw argumentError('DataLoader', "onBadSample 'error' or 'skip'", options.onBadSample);
     this.transform = options.transform ?? clipEvalTransform();
     this.decode = { autoOrient: options.autoOrient, maxPixels: options.maxPixels };
   }

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import { packageRoot } from '../native';
 import { cifarDataset } from './cifar';
 import type { Dataset, Sample } from './dataset';
@@ -94,7 +94,7 @@ function spaces(names: readonly string[]): string[] {
  *   malformed annotation files; E_ARG for an unknown name or split.
  */
 export function mtilDataset(name: MtilDatasetName, root: string, split: 'train' | 'test'): Dataset {
-  if (split !== 'train' && split !== 'test') throw new ZsclError(`mtilDataset: expected split 'train' or 'test' but received ${describeValue(split)}`, 'E_ARG');
+  if (split !== 'train' && split !== 'test') throw argumentError('mtilDataset', "split 'train' or 'test'", split);
   const info = mtilInfo(name);
   const read = READERS[name];
   const { samples, classNames } = read(root, split, info);

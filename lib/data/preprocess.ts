@@ -4,7 +4,7 @@
  * JPEGs that libjpeg decodes as Pillow does take the native path (native-jpeg.ts); the rest are
  * decoded by sharp (image-pipeline.ts) and normalised natively into their slot.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 import { empty } from '../tensor/create';
 import { currentScope, keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
@@ -158,10 +158,9 @@ export interface PreprocessOptions extends DecodeOptions {
  * @throws (rejects) ZsclError E_FORMAT/E_IO naming the first image that fails, E_ARG for bad options.
  */
 export async function preprocessBatch(sources: readonly ImageSource[], transform: ImageTransform, options: PreprocessOptions = {}): Promise<Tensor> {
-  if (!Array.isArray(sources)) throw new ZsclError(`preprocessBatch: expected an array of images but received ${describeValue(sources)}`, 'E_ARG');
+  if (!Array.isArray(sources)) throw argumentError('preprocessBatch', 'an array of images', sources);
   const concurrency = options.concurrency ?? 4;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1)
-    throw new ZsclError(`preprocessBatch: expected concurrency >= 1 but received ${describeValue(concurrency)}`, 'E_ARG');
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw argumentError('preprocessBatch', 'concurrency >= 1', concurrency);
   if (transform.kind === 'train' && options.seed === undefined) throw new ZsclError('preprocessBatch: a train transform needs options.seed', 'E_ARG');
   const size = transform.size;
   maxPixelsOf(options); // a bad limit is an argument error before any image is read

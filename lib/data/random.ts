@@ -5,7 +5,7 @@
  * concurrency. The generator is the xoshiro128** core of lib/random; its state is derived from the
  * key words with splitmix32, so neighbouring keys give unrelated streams.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 import { Xoshiro128, shuffleInPlace, splitmix32 } from '../random/xoshiro128';
 
 /** A key word of a stream: an integer (up to 2^53) or a short label. */
@@ -69,7 +69,7 @@ export class SeededRandom extends Xoshiro128 {
 
   /** A random permutation of 0 … n−1. */
   permutation(n: number): number[] {
-    if (!Number.isSafeInteger(n) || n < 0) throw new ZsclError(`SeededRandom.permutation: expected a count >= 0 but received ${describeValue(n)}`, 'E_ARG');
+    if (!Number.isSafeInteger(n) || n < 0) throw argumentError('SeededRandom.permutation', 'a count >= 0', n);
     return this.shuffle(Array.from({ length: n }, (_, i) => i));
   }
 }
@@ -81,7 +81,7 @@ function keyWords(name: string, key: StreamKey): number[] {
     return words;
   }
   if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 0) {
-    throw new ZsclError(`SeededRandom: expected ${name} to be a non-negative safe integer or a string but received ${describeValue(key)}`, 'E_ARG');
+    throw argumentError('SeededRandom', `${name} to be a non-negative safe integer or a string`, key);
   }
   return [key % TWO_POW_32, Math.floor(key / TWO_POW_32)];
 }

@@ -5,7 +5,7 @@
  * libtorch's global generator. torch's CPU generator is MT19937; `randperm` is a forward
  * Fisher–Yates swap with `random() % (n - i)`.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 
 /** The 32-bit Mersenne Twister as seeded by `torch.Generator().manual_seed(seed)`. Sync. */
 export class MersenneTwister {
@@ -13,8 +13,7 @@ export class MersenneTwister {
   private index = 624;
 
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed) || seed < 0)
-      throw new ZsclError(`MersenneTwister: expected a non-negative integer seed but received ${describeValue(seed)}`, 'E_ARG');
+    if (!Number.isSafeInteger(seed) || seed < 0) throw argumentError('MersenneTwister', 'a non-negative integer seed', seed);
     // torch keeps the low 32 bits of the seed.
     this.state[0] = seed % 4294967296;
     for (let i = 1; i < 624; i++) {
@@ -49,8 +48,7 @@ export class MersenneTwister {
  * @throws ZsclError E_ARG for a negative or non-integer n or seed, or n ≥ 2^32.
  */
 export function torchRandperm(n: number, seed: number): number[] {
-  if (!Number.isSafeInteger(n) || n < 0 || n >= 4294967296)
-    throw new ZsclError(`torchRandperm: expected 0 <= n < 2^32 but received ${describeValue(n)}`, 'E_ARG');
+  if (!Number.isSafeInteger(n) || n < 0 || n >= 4294967296) throw argumentError('torchRandperm', '0 <= n < 2^32', n);
   const generator = new MersenneTwister(seed);
   const perm = Array.from({ length: n }, (_, i) => i);
   for (let i = 0; i < n - 1; i++) {

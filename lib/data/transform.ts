@@ -5,7 +5,7 @@
  * round-half-to-even, the 10-attempt sampling with its centre-crop fallback) follows torchvision
  * 0.14 exactly; the random draws come from a {@link SeededRandom} stream instead of torch's.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 import type { SeededRandom } from './random';
 import type { Box } from './resample';
 
@@ -73,8 +73,7 @@ export function clipTrainTransform(options: TransformOptions & { scale?: readonl
 
 function base(caller: string, options: TransformOptions): TransformBase {
   const size = options.size ?? 224;
-  if (!Number.isSafeInteger(size) || size < 1 || size > 8192)
-    throw new ZsclError(`${caller}: expected size to be an integer in 1…8192 but received ${describeValue(size)}`, 'E_ARG');
+  if (!Number.isSafeInteger(size) || size < 1 || size > 8192) throw argumentError(caller, 'size to be an integer in 1…8192', size);
   const triple = (name: string, v: readonly number[] | undefined, fallback: readonly [number, number, number], positive: boolean) => {
     const value = v ?? fallback;
     if (!Array.isArray(value) || value.length !== 3 || !value.every((x) => Number.isFinite(x) && (!positive || x > 0))) {

@@ -6,7 +6,7 @@
  * ways: repeated keys are rejected (the reference keeps the last) and BOOL bytes must be 0 or 1.
  * Nothing in a file is ever executed.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import type { ErrorCode } from '../errors';
 import { findDuplicateKey } from './json-duplicate-keys';
 import type { SafetensorsDType } from './safetensors-dtypes';
@@ -55,7 +55,7 @@ const HEADER_LENGTH_BYTES = 8;
  */
 export function parseSafetensors(buffer: Uint8Array, name = '<buffer>'): SafetensorsFile {
   if (!(buffer instanceof Uint8Array)) {
-    throw new ZsclError(`parseSafetensors: expected a Uint8Array but received ${describeValue(buffer)}`, 'E_ARG');
+    throw argumentError('parseSafetensors', 'a Uint8Array', buffer);
   }
   const fail = (problem: string, code: ErrorCode = 'E_FORMAT') => new ZsclError(`safetensors file ${name}: ${problem}`, code);
 

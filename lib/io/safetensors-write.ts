@@ -4,7 +4,7 @@
  * largest element size first, then by name, so every tensor's offset is aligned to its element size
  * and readers can view the data without copying.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import { Tensor } from '../tensor/tensor';
 import { writeFileAtomic, writeFileAtomicAsync } from './atomic-write';
 import type { SafetensorsDType } from './safetensors-dtypes';
@@ -69,7 +69,7 @@ export async function writeSafetensorsAsync(path: string, tensors: SafetensorsIn
 /** The file as chunks: length prefix, padded header, then each tensor's bytes in layout order. */
 function encode(caller: string, tensors: SafetensorsInput, metadata: Record<string, string> | undefined): Uint8Array[] {
   if (typeof tensors !== 'object' || tensors === null || Array.isArray(tensors) || tensors instanceof Tensor) {
-    throw new ZsclError(`${caller}: expected an object of tensors by name but received ${describeValue(tensors)}`, 'E_ARG');
+    throw argumentError(caller, 'an object of tensors by name', tensors);
   }
   const entries = Object.entries(tensors).map(([name, value]) => prepare(caller, name, value));
   entries.sort((a, b) => elementSize(b.dtype) - elementSize(a.dtype) || Buffer.compare(a.nameBytes, b.nameBytes));
@@ -102,17 +102,17 @@ function prepare(caller: string, name: string, value: Tensor | RawTensor): Prepa
     return { name, nameBytes, dtype: fromTensorDType(value.dtype), shape: value.shape, bytes: value.bytes() };
   }
   if (typeof value !== 'object' || value === null) {
-    throw new ZsclError(`${caller}: tensor '${name}' must be a Tensor or {dtype, shape, bytes} but is ${describeValue(value)}`, 'E_ARG');
+    throw argumentError(caller, `tensor '${name}' to be a Tensor or {dtype, shape, bytes}`, value);
   }
   const { dtype, shape, bytes } = value;
   if (!isSafetensorsDType(dtype)) {
     throw new ZsclError(`${caller}: tensor '${name}' has dtype ${describeValue(dtype)}; expected one of ${SAFETENSORS_DTYPES.join(', ')}`, 'E_DTYPE');
   }
   if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-    throw new ZsclError(`${caller}: tensor '${name}' shape must be an array of non-negative integers but is ${describeValue(shape)}`, 'E_ARG');
+    throw argumentError(caller, `tensor '${name}' shape to be an array of non-negative integers`, shape);
   }
   if (!(bytes instanceof Uint8Array)) {
-    throw new ZsclError(`${caller}: tensor '${name}' bytes must be a Uint8Array but is ${describeValue(bytes)}`, 'E_ARG');
+    throw argumentError(caller, `tensor '${name}' bytes to be a Uint8Array`, bytes);
   }
   const needed = shape.reduce((product, size) => product * size, 1) * elementSize(dtype);
   if (bytes.length !== needed) {
@@ -123,11 +123,11 @@ function prepare(caller: string, name: string, value: Tensor | RawTensor): Prepa
 
 function checkMetadata(caller: string, metadata: unknown): Record<string, string> {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new ZsclError(`${caller}: metadata must be an object of strings but is ${describeValue(metadata)}`, 'E_ARG');
+    throw argumentError(caller, 'metadata to be an object of strings', metadata);
   }
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') {
-      throw new ZsclError(`${caller}: metadata value for '${key}' must be a string but is ${describeValue(value)}`, 'E_ARG');
+      throw argumentError(caller, `metadata value for '${key}' to be a string`, value);
     }
   }
   return metadata as Record<string, string>;

@@ -1,5 +1,5 @@
 /** Creating tensors: from JS data, constants, ranges, and seeded random draws. All sync. */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError } from '../errors';
 import type { DType, Device, TypedArray } from './dtype';
 import { checkDevice, dtypeCode, dtypeOfArray } from './dtype';
 import { Tensor, op, wrap } from './tensor';
@@ -119,9 +119,9 @@ export function where(condition: Tensor, a: Tensor | number, b: Tensor | number)
 }
 
 function handles(tensors: Tensor[], name: string): unknown[] {
-  if (!Array.isArray(tensors)) throw new ZsclError(`${name}: expected an array of Tensors but received ${describeValue(tensors)}`, 'E_ARG');
+  if (!Array.isArray(tensors)) throw argumentError(`${name}`, 'an array of Tensors', tensors);
   return tensors.map((t, i) => {
-    if (!(t instanceof Tensor)) throw new ZsclError(`${name}: element ${i} is ${describeValue(t)}, not a Tensor`, 'E_ARG');
+    if (!(t instanceof Tensor)) throw argumentError(name, `element ${i} to be a Tensor`, t);
     return t.handle;
   });
 }
@@ -156,7 +156,7 @@ function flatten(data: NestedNumbers): (number | boolean)[] {
   const walk = (value: NestedNumbers, depth: number): void => {
     if (depth === shape.length) {
       if (typeof value !== 'number' && typeof value !== 'boolean') {
-        throw new ZsclError(`tensor(): expected numbers or booleans but found ${describeValue(value)}`, 'E_ARG');
+        throw argumentError('tensor()', 'numbers or booleans', value);
       }
       out.push(value);
       return;

@@ -2,7 +2,7 @@
  * Neural-network functions in the manner of torch.nn.functional. Sync unless named `*Async`
  * (those run on a worker thread).
  */
-import { ZsclError } from '../errors';
+import { argumentError } from '../errors';
 import type { Reduction, Tensor } from './tensor';
 import { op, opAsync, wrap } from './tensor';
 
@@ -82,7 +82,7 @@ export function mseLoss(x: Tensor, y: Tensor, reduction: Reduction = 'mean'): Te
 /** One-hot int64 rows of `numClasses` columns (inferred from the largest index when omitted). */
 export function oneHot(indices: Tensor, numClasses?: number): Tensor {
   if (numClasses !== undefined && (!Number.isInteger(numClasses) || numClasses <= 0)) {
-    throw new ZsclError(`oneHot: numClasses must be a positive integer, got ${numClasses}`, 'E_ARG');
+    throw argumentError('oneHot', 'numClasses to be a positive integer', numClasses);
   }
   return wrap(op('oneHot', indices.handle, numClasses));
 }

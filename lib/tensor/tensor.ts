@@ -4,7 +4,7 @@
  * settles their inputs are busy: dispose() and in-place updates of them throw E_BUSY). Results are new tensors tracked by the
  * current scope ({@link tidy}); `dispose()` frees native memory at once, the GC is only a safety net.
  */
-import { ZsclError, describeValue } from '../errors';
+import { ZsclError, argumentError, describeValue } from '../errors';
 import type { NativeAddon, NativeHandle, NativeOperand, NativeResult } from '../native';
 import { native } from '../native';
 import type { DataTypeMap, DType, Device } from './dtype';
@@ -584,7 +584,7 @@ function parseTarget(target: DType | Device | { dtype?: DType; device?: Device }
     return DTYPES.includes(target as DType) ? { dtype: target as DType } : { device: checkDevice(target) };
   }
   if (target === null || typeof target !== 'object') {
-    throw new ZsclError(`to(): expected a dtype, a device or {dtype, device} but received ${describeValue(target)}`, 'E_ARG');
+    throw argumentError('to()', 'a dtype, a device or {dtype, device}', target);
   }
   return { dtype: target.dtype, device: target.device === undefined ? undefined : checkDevice(target.device) };
 }

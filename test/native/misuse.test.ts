@@ -167,7 +167,7 @@ const CASES: Case[] = [
     name: 'strings in nested data',
     run: () => tensor([['a']] as unknown as number[][]),
     code: 'E_ARG',
-    message: /tensor\(\): expected numbers or booleans but found string 'a'/,
+    message: /tensor\(\): expected numbers or booleans but received string 'a'/,
   },
   { name: 'NaN into an int64 tensor', run: () => tensor([NaN], { dtype: 'int64' }), code: 'E_ARG', message: /tensor\(\): cannot convert NaN to int64/ },
   { name: 'cat of an empty list', run: () => cat([]), code: 'E_ARG', message: /cat: expected a non-empty array/ },

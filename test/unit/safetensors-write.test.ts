@@ -68,7 +68,7 @@ describe('safetensors: writer arguments', () => {
     assert.throws(() => serializeSafetensors([raw([1])] as never), { code: 'E_ARG', message: /received array/ });
     assert.throws(() => serializeSafetensors({ w: 5 as never }), {
       code: 'E_ARG',
-      message: /tensor 'w' must be a Tensor or \{dtype, shape, bytes\} but is number 5/,
+      message: /expected tensor 'w' to be a Tensor or \{dtype, shape, bytes\} but received number 5/,
     });
     assert.throws(() => serializeSafetensors({ w: { dtype: 'I8' as never, shape: [1], bytes: new Uint8Array(1) } }), {
       code: 'E_DTYPE',
@@ -76,11 +76,11 @@ describe('safetensors: writer arguments', () => {
     });
     assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [-1], bytes: new Uint8Array(0) } }), {
       code: 'E_ARG',
-      message: /tensor 'w' shape must be/,
+      message: /tensor 'w' shape to be/,
     });
     assert.throws(() => serializeSafetensors({ w: { dtype: 'U8', shape: [1], bytes: [1] as never } }), {
       code: 'E_ARG',
-      message: /bytes must be a Uint8Array but is array/,
+      message: /bytes to be a Uint8Array but received array/,
     });
     assert.throws(() => serializeSafetensors({ w: { dtype: 'F16', shape: [3], bytes: new Uint8Array(4) } }), {
       code: 'E_SHAPE',
@@ -88,8 +88,8 @@ describe('safetensors: writer arguments', () => {
     });
     assert.throws(() => serializeSafetensors({}, { epoch: 1 as never }), {
       code: 'E_ARG',
-      message: /metadata value for 'epoch' must be a string but is number 1/,
+      message: /metadata value for 'epoch' to be a string but received number 1/,
     });
-    assert.throws(() => serializeSafetensors({}, 'x' as never), { code: 'E_ARG', message: /metadata must be an object of strings/ });
+    assert.throws(() => serializeSafetensors({}, 'x' as never), { code: 'E_ARG', message: /metadata to be an object of strings/ });
   });
 });
