@@ -104,7 +104,7 @@ export async function runReferenceFixture(dir: string, options: { device?: Devic
     afterStep(step: StepContext) {
       const student = [...step.student.namedParameters().values()];
       step.trace.student_sqnorm = sumOfSquares(student);
-      const averaged = we?.averagedModel;
+      const averaged = we?.servingModel();
       step.trace.we_sqnorm = averaged ? sumOfSquares([...averaged.namedParameters().values()]) : step.trace.student_sqnorm;
       if (step.it === 0) files[`task${step.taskIndex}_student_it0.safetensors`] = snapshot(step.student);
       if (step.it === run.iterations) files[`task${step.taskIndex}_final_student.safetensors`] = snapshot(step.student);

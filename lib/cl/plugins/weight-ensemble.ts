@@ -22,12 +22,7 @@ export class WeightEnsemblePlugin implements Plugin {
     if (!Number.isInteger(every) || every < 1) throw new ZsclError(`weight ensemble: every must be a positive integer, got ${every}`, 'E_CONFIG');
   }
 
-  /** The averaged model of the running task (for serving while training), or undefined. */
-  get averagedModel(): ClipModel | undefined {
-    return this.model;
-  }
-
-  /** Serving while a task trains hands out the running average. */
+  /** The averaged model of the running task (what serving hands out while it trains), or undefined between tasks. */
   servingModel(): ClipModel | undefined {
     return this.model;
   }
