@@ -42,9 +42,14 @@ export class TinyImageNetDataset extends ListDataset {
   }
 }
 
-/** The dataset folder: `root` itself when it holds wnids.txt, else `root/tiny-imagenet-200` (continuum's data_path). */
-export function tinyImageNetDir(root: string): string {
-  return fs.existsSync(path.join(root, 'wnids.txt')) ? root : path.join(root, 'tiny-imagenet-200');
+/**
+ * The dataset folder: `root/tiny-imagenet-200` (continuum's data_path) when it exists, else `root`
+ * itself when it looks like the dataset (wnids.txt, train/ or val/ inside).
+ */
+function tinyImageNetDir(root: string): string {
+  const nested = path.join(root, 'tiny-imagenet-200');
+  if (fs.existsSync(nested)) return nested;
+  return ['wnids.txt', 'train', 'val'].some((f) => fs.existsSync(path.join(root, f))) ? root : nested;
 }
 
 /**
