@@ -4,25 +4,46 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { ZsclError, describeValue } from '../errors';
+import { readJsonFile } from '../io/json-file';
+import { checkWithSchema } from '../io/schema-check';
 import { packageRoot } from '../native';
 
+const shape = () => z.int({ error: 'expected a positive integer' }).min(1, { error: 'expected a positive integer' });
+
+/**
+ * Shapes of a ViT CLIP (camelCase; all positive integers): the schema every accepted config form
+ * is turned into and checked against, divisibility rules included.
+ */
+export const clipConfigSchema = z
+  .object(
+    {
+      embedDim: shape(),
+      imageResolution: shape(),
+      visionLayers: shape(),
+      visionWidth: shape(),
+      visionPatchSize: shape(),
+      visionHeads: shape(),
+      contextLength: shape(),
+      vocabSize: shape(),
+      transformerWidth: shape(),
+      transformerLayers: shape(),
+      transformerHeads: shape(),
+      /** QuickGELU (OpenAI weights) or exact GELU (open_clip's own models). */
+      activation: z.enum(['quick_gelu', 'gelu'], { error: "expected 'quick_gelu' or 'gelu'" }),
+    },
+    { error: 'expected a CLIP config object' },
+  )
+  .superRefine((c, ctx) => {
+    const rule = (ok: boolean, message: string) => ok || ctx.addIssue({ code: 'custom', path: [], message });
+    rule(c.visionWidth % c.visionHeads === 0, `visionWidth ${c.visionWidth} is not divisible by visionHeads ${c.visionHeads}`);
+    rule(c.transformerWidth % c.transformerHeads === 0, `transformerWidth ${c.transformerWidth} is not divisible by transformerHeads ${c.transformerHeads}`);
+    rule(c.imageResolution % c.visionPatchSize === 0, `imageResolution ${c.imageResolution} is not a multiple of visionPatchSize ${c.visionPatchSize}`);
+  });
+
 /** Shapes of a ViT CLIP (camelCase; all positive integers). */
-export interface ClipConfig {
-  embedDim: number;
-  imageResolution: number;
-  visionLayers: number;
-  visionWidth: number;
-  visionPatchSize: number;
-  visionHeads: number;
-  contextLength: number;
-  vocabSize: number;
-  transformerWidth: number;
-  transformerLayers: number;
-  transformerHeads: number;
-  /** QuickGELU (OpenAI weights) or exact GELU (open_clip's own models). */
-  activation: 'quick_gelu' | 'gelu';
-}
+export type ClipConfig = z.infer<typeof clipConfigSchema>;
 
 /** open_clip's model config JSON. */
 export interface OpenClipConfigJson {
@@ -53,12 +74,7 @@ export function loadModelConfig(nameOrPath: string): ClipConfig {
   if (!fs.existsSync(file)) {
     throw new ZsclError(`unknown model config '${nameOrPath}'; known: ${listModelConfigs().join(', ')}`, 'E_CONFIG');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new ZsclError(`model config ${file} is not valid JSON: ${(error as Error).message}`, 'E_CONFIG');
-  }
+  const json = readJsonFile(file, { what: 'model config', code: 'E_CONFIG' });
   return parseModelConfig(json, file);
 }
 
@@ -149,20 +165,6 @@ const OPENAI_KEYS: Partial<Record<keyof ClipConfig, string>> = {
   transformerHeads: 'transformer_heads',
 };
 
-const INTEGER_FIELDS: (keyof ClipConfig)[] = [
-  'embedDim',
-  'imageResolution',
-  'visionLayers',
-  'visionWidth',
-  'visionPatchSize',
-  'visionHeads',
-  'contextLength',
-  'vocabSize',
-  'transformerWidth',
-  'transformerLayers',
-  'transformerHeads',
-];
-
 /**
  * Checks every field and the divisibility rules. `keyNames` says under which name each field
  * appeared in the source, for the error message. Sync.
@@ -172,25 +174,9 @@ export function validateConfig(config: ClipConfig, source = 'config', keyNames: 
   if (config === null || typeof config !== 'object') {
     throw new ZsclError(`${source}: expected a CLIP config object but received ${describeValue(config)}`, 'E_CONFIG');
   }
-  for (const key of INTEGER_FIELDS) {
-    const value = config[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      const name = keyNames[key] ? `${key} (${keyNames[key]})` : key;
-      throw new ZsclError(`${source}: ${name} must be a positive integer but is ${describeValue(value)}`, 'E_CONFIG');
-    }
-  }
-  if (config.activation !== 'quick_gelu' && config.activation !== 'gelu') {
-    throw new ZsclError(`${source}: activation must be 'quick_gelu' or 'gelu'`, 'E_CONFIG');
-  }
-  if (config.visionWidth % config.visionHeads !== 0) {
-    throw new ZsclError(`${source}: visionWidth ${config.visionWidth} is not divisible by visionHeads ${config.visionHeads}`, 'E_CONFIG');
-  }
-  if (config.transformerWidth % config.transformerHeads !== 0) {
-    throw new ZsclError(`${source}: transformerWidth ${config.transformerWidth} is not divisible by transformerHeads ${config.transformerHeads}`, 'E_CONFIG');
-  }
-  if (config.imageResolution % config.visionPatchSize !== 0) {
-    throw new ZsclError(`${source}: imageResolution ${config.imageResolution} is not a multiple of visionPatchSize ${config.visionPatchSize}`, 'E_CONFIG');
-  }
+  const named = (key: string) => (key in keyNames ? `${key} (${keyNames[key as keyof ClipConfig]})` : key);
+  // The schema only checks: callers keep their object (and its identity).
+  checkWithSchema(clipConfigSchema, config, { source, code: 'E_CONFIG', rename: (key) => (key === '(root)' ? 'shapes' : named(key)) });
   return config;
 }
 

@@ -14,6 +14,8 @@ export interface SchemaSource {
   code: ErrorCode;
   /** Where `value` sits inside a larger document, prefixed to every path ("matrix", "accuracy"). */
   at?: string;
+  /** Rewrites each JSON path for messages (e.g. to add the key a field was read from). */
+  rename?: (path: string) => string;
 }
 
 /** `tasks[2].lr` for the path `['tasks', 2, 'lr']`; `(root)` for the empty path. */
@@ -29,9 +31,9 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: unknown, at: PropertyKey[]): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${jsonPath([...at, ...issue.path, key])}: unknown key`).join('; ');
-  const where = jsonPath([...at, ...issue.path]);
+function describeIssue(issue: z.core.$ZodIssue, input: unknown, at: PropertyKey[], rename: (path: string) => string): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${rename(jsonPath([...at, ...issue.path, key]))}: unknown key`).join('; ');
+  const where = rename(jsonPath([...at, ...issue.path]));
   // Rules across values (custom issues) say in their message what they found.
   if (issue.code === 'custom') return `${where}: ${issue.message}`;
   const value = valueAt(input, issue.path);
@@ -41,9 +43,9 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, at: PropertyKey[
 /** Issues named in one message; a file with many bad values says how many more there are. */
 const MAX_ISSUES = 5;
 
-/** The message of each issue (up to five), one per bad value, joined with "; ". `at` prefixes every path. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, at?: string): string {
-  const shown = issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, input, at === undefined ? [] : [at]));
+/** The message of each issue (up to five), one per bad value, joined with "; ". `at` prefixes every path; `rename` rewrites it. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, at?: string, rename: (path: string) => string = (p) => p): string {
+  const shown = issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, input, at === undefined ? [] : [at], rename));
   if (issues.length > MAX_ISSUES) shown.push(`and ${issues.length - MAX_ISSUES} more`);
   return shown.join('; ');
 }
@@ -54,6 +56,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
  */
 export function checkWithSchema<S extends z.ZodType>(schema: S, value: unknown, where: SchemaSource): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw new ZsclError(`${where.source}: ${describeIssues(result.error.issues, value, where.at)}`, where.code);
+  if (!result.success) throw new ZsclError(`${where.source}: ${describeIssues(result.error.issues, value, where.at, where.rename)}`, where.code);
   return result.data;
 }

@@ -85,7 +85,7 @@ describe('CLIP model configs', () => {
       string,
       Record<string, number>
     >;
-    assert.throws(() => parseModelConfig(noText), configError('contextLength (text_cfg.context_length)', 'undefined'));
+    assert.throws(() => parseModelConfig(noText), configError('contextLength (text_cfg.context_length)', 'missing'));
     assert.throws(() => parseModelConfig({ ...noText, text_cfg: { ...text, layers: -1 } }), configError('text_cfg.layers', 'number -1'));
     const flat = readJsonFixture<{ model: Record<string, number> }>('tiny-clip', 'config.json').model;
     assert.throws(() => parseModelConfig({ ...flat, vision_layers: 1.5 }, 'fixture'), configError('fixture', 'visionLayers (vision_layers)'));
