@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../lib/data/random';
 import { Rng } from '../../lib/demo/world/random';
-import { xorshiftClassOrder } from '../../lib/random/xorshift-class-order';
 
 function draws(n: number, draw: () => number): number[] {
   return Array.from({ length: n }, draw);
@@ -9,7 +8,7 @@ function draws(n: number, draw: () => number): number[] {
 
 // The first values of every seeded sequence zscl draws, printed by the generators as they were
 // before they shared lib/random/xoshiro128.ts: the demo model's pretraining data, the loaders'
-// crops and orders and the CIL class orders of existing configs must not move.
+// crops and orders must not move.
 describe('random: pinned sequences', () => {
   it('SeededRandom (data pipeline streams)', () => {
     const s = new SeededRandom(42, 'crop', 3, 'x');
@@ -44,11 +43,5 @@ describe('random: pinned sequences', () => {
     );
     assert.deepEqual(Rng.fromSeed(12345).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), [8, 2, 4, 3, 9, 5, 6, 7, 0, 1]);
     assert.deepEqual(r.fork().state(), [2910551360, 4037796559, 698114761, 2382924491]);
-  });
-
-  it('xorshiftClassOrder (cil.orderSeed)', () => {
-    assert.deepEqual(xorshiftClassOrder(10, 1993), [4, 9, 3, 1, 0, 2, 6, 8, 5, 7]);
-    assert.deepEqual(xorshiftClassOrder(12, 0), [6, 2, 3, 7, 0, 4, 5, 11, 8, 10, 1, 9]);
-    assert.deepEqual(xorshiftClassOrder(0, 5), []);
   });
 });
