@@ -104,8 +104,9 @@ export class DistillationPlugin implements Plugin {
       parts.push(await noGrad(() => teacher.encodeTextAsync(rows)));
       rows.dispose();
     }
-    this.textFeatures = keep(noGrad(() => cat(parts, 0).normalize()));
-    for (const p of parts) p.dispose();
+    const joined = cat(parts, 0);
+    this.textFeatures = keep(noGrad(() => joined.normalize()));
+    for (const p of [...parts, joined]) p.dispose();
     this.textKey = { teacher, tokens };
   }
 
