@@ -59,7 +59,11 @@ export function benchmarkFiles(config: BenchmarkConfig): { path: string; file: s
     add(`tasks[${i}].trainManifest`, t.trainManifest);
     add(`tasks[${i}].testManifest`, t.testManifest);
   });
-  if (config.setting === 'cil') add('cil.root', config.cil?.root, true);
+  if (config.setting === 'cil') {
+    add('cil.root', config.cil?.root, true);
+    add('cil.trainList', config.cil?.trainList);
+    add('cil.testList', config.cil?.testList);
+  }
   add('reference.images', config.reference?.images, true);
   add('reference.texts', config.reference?.texts);
   return out;

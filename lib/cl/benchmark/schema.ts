@@ -115,7 +115,7 @@ export const trainingSchema = object({
   lr: positiveNumber()
     .optional()
     .meta({
-      description: `learning rate of every task; a task's own lr wins, and without either a named MTIL dataset takes its reference rate (5e-5 Aircraft/MNIST), others ${DEFAULT_LR}`,
+      description: `learning rate of every task; a task's own lr wins, and without either a named MTIL dataset takes its reference rate (5e-5 Aircraft/MNIST), others ${DEFAULT_LR.toExponential()}`,
     }),
   labelSmoothing: z
     .number({ error: 'expected a number in [0, 1)' })
