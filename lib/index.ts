@@ -136,5 +136,25 @@ export { clipLogits, type UnitFeatures } from './clip/logits';
 export type { TrainingTask, Batch, BatchStream, ImageStream, ExampleSource } from './cl/task';
 export { Optimizer, type OptimizerOptions } from './cl/optimizer';
 export { evaluateSet, evaluateAll, type EvaluationSet, type TaskAccuracy } from './cl/evaluation';
+export {
+  splitClassOrder,
+  ClassIndex,
+  stepTrainingSet,
+  seenTestSet,
+  seenClassesEvaluation,
+  evaluateSeenClasses,
+  type ClassStep,
+  type ClassSplitOptions,
+  type CilEvalTransform,
+} from './cl/class-incremental';
+export {
+  cilBenchmark,
+  resolveClassOrder,
+  evaluateCilStep,
+  cilResultsEntry,
+  type CilSettings,
+  type CilBenchmark,
+  type CilResultsEntry,
+} from './cl/cil-benchmark';
 export { validateBenchmarkConfig, type BenchmarkConfig } from './cl/benchmark/config';
 export { buildBenchmark } from './cl/benchmark/build';

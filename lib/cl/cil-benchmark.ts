@@ -13,8 +13,9 @@ import { imageNet100, imageNet1k } from '../data/imagenet';
 import { tinyImageNet } from '../data/tiny-imagenet';
 import { ZsclError, describeValue } from '../errors';
 import type { CilEvalTransform, ClassStep } from './class-incremental';
-import { ClassIndex, classIncrementalResult, evaluateSeenClasses, seenClassesEvaluation, splitClassOrder, stepTrainingSet } from './class-incremental';
+import { ClassIndex, evaluateSeenClasses, seenClassesEvaluation, splitClassOrder, stepTrainingSet } from './class-incremental';
 import type { EvaluationSet, TaskAccuracy } from './evaluation';
+import { classIncrementalMetrics } from './metrics';
 
 /** The `cil` block of a benchmark config. */
 export interface CilSettings {
@@ -152,15 +153,23 @@ export async function evaluateCilStep(
 
 /** What results.json records for a class-incremental run (percent). */
 export interface CilResultsEntry {
+  /** The evaluation after each step, by name. */
   steps: string[];
+  /** Accuracy after each step over all classes seen so far. */
   stepAccuracy: number[];
-  stepImages: number[];
+  /** Average incremental accuracy: the mean of stepAccuracy. */
   avg: number;
+  /** The accuracy after the final step. */
   last: number;
 }
 
-/** The results.json entry of a CIL run from the per-step accuracies. Sync. */
-export function cilResultsEntry(steps: readonly TaskAccuracy[]): CilResultsEntry {
-  const r = classIncrementalResult(steps);
-  return { steps: steps.map((s) => s.name), stepAccuracy: r.stepAccuracy, stepImages: r.stepImages, avg: r.metrics.averageIncremental, last: r.metrics.last };
+/**
+ * The results.json entry of a CIL run from the name and accuracy of each step's evaluation (the
+ * runner keeps them as one-entry rows of its accuracy list). Sync.
+ * @throws ZsclError E_ARG when the lists differ in length or an accuracy is not finite.
+ */
+export function cilResultsEntry(steps: readonly string[], stepAccuracy: readonly number[]): CilResultsEntry {
+  if (steps.length !== stepAccuracy.length) throw new ZsclError(`cilResultsEntry: ${steps.length} step names but ${stepAccuracy.length} accuracies`, 'E_ARG');
+  const m = classIncrementalMetrics(stepAccuracy);
+  return { steps: [...steps], stepAccuracy: [...stepAccuracy], avg: m.averageIncremental, last: m.last };
 }

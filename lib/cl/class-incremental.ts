@@ -3,7 +3,7 @@
  * a class order cut into steps; step t trains on the classes at its positions with targets shifted
  * to 0…k−1; after step t the model is evaluated with a softmax over the prompts of every class
  * seen so far (positions 0…end of step t) on the union of their test sets, labelled by position.
- * Avg is the mean of those accuracies over steps and Last the final one.
+ * Avg is the mean of those accuracies over steps and Last the final one (cil-benchmark.ts).
  */
 import type { ClipModel } from '../clip/model';
 import type { PromptTemplate, TokenizeFn } from '../clip/zero-shot';
@@ -16,8 +16,6 @@ import { ZsclError, describeValue } from '../errors';
 import { noGrad } from '../tensor/autograd';
 import { tidyAsync } from '../tensor/scope';
 import type { EvaluationSet, TaskAccuracy } from './evaluation';
-import type { ClassIncrementalMetrics } from './metrics';
-import { classIncrementalMetrics } from './metrics';
 
 /** How to cut the classes into steps: `steps` equal steps, or `initial` classes then `increment` per step. */
 export interface ClassSplitOptions {
@@ -233,19 +231,4 @@ export async function evaluateSeenClasses(
     classifier.dispose();
   }
   return { name: set.name, accuracy: total === 0 ? 0 : (100 * correct) / total, correct, total };
-}
-
-/** Per-step accuracies and their Avg / Last, as results.json stores them for a CIL run. */
-export interface ClassIncrementalResult {
-  /** Accuracy (%) after each step over all classes seen so far. */
-  stepAccuracy: number[];
-  /** Test images counted after each step. */
-  stepImages: number[];
-  metrics: ClassIncrementalMetrics;
-}
-
-/** Summarises the per-step accuracies (Avg = mean over steps, Last = the final one). Sync. */
-export function classIncrementalResult(steps: readonly TaskAccuracy[]): ClassIncrementalResult {
-  const stepAccuracy = steps.map((s) => s.accuracy);
-  return { stepAccuracy, stepImages: steps.map((s) => s.total), metrics: classIncrementalMetrics(stepAccuracy) };
 }

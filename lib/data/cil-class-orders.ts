@@ -12,8 +12,8 @@ import { packageRoot } from '../native';
 export const CIL_DATASETS = ['cifar100', 'tinyimagenet', 'imagenet100', 'imagenet1000'] as const;
 export type CilDatasetKey = (typeof CIL_DATASETS)[number];
 
-/** Where the shipped lists live. */
-export const CIL_ASSETS = path.join(packageRoot, 'assets', 'cil');
+// Where the shipped lists live.
+const CIL_ASSETS = path.join(packageRoot, 'assets', 'cil');
 
 const cache = new Map<string, unknown>();
 
