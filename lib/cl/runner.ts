@@ -12,7 +12,7 @@ import { ZsclError } from '../errors';
 import { loadTensorsAsync, writeSafetensorsAsync } from '../io/safetensors';
 import type { EvaluationSet, TaskAccuracy } from './evaluation';
 import { evaluateAll } from './evaluation';
-import { accuracyMetrics } from './metrics';
+import { accuracyMetrics, summaryMetrics } from './metrics';
 import type { Plugin, StepEvent } from './plugin';
 import { stepListener } from './plugin';
 import { RunFolder, type RunState } from './run-folder';
@@ -177,22 +177,11 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   folder.writeState(state);
   folder.writeJson('results.json', {
     methods: [
-      { method: spec.method ?? strategy.name, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: reportMetrics(metrics) },
+      { method: spec.method ?? strategy.name, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: summaryMetrics(metrics) },
     ],
     config: spec.config,
   });
   return result;
-}
-
-/** Metrics in the report's shape (null → absent). */
-export function reportMetrics(m: ReturnType<typeof accuracyMetrics>): { transfer: number; avg: number; last: number; bwt?: number; forgetting?: number } {
-  return {
-    transfer: m.transfer ?? Number.NaN,
-    avg: m.avg,
-    last: m.last,
-    ...(m.bwt === null ? {} : { bwt: m.bwt }),
-    ...(m.forgetting === null ? {} : { forgetting: m.forgetting }),
-  };
 }
 
 // Ranks must see the same run folder (shared storage): all resume or all start fresh.

@@ -11,7 +11,8 @@ import type { BenchmarkConfig } from '../cl/benchmark/config';
 import { validateBenchmarkConfig } from '../cl/benchmark/config';
 import { readJsonFile } from '../io/json-file';
 import { evaluateAll } from '../cl/evaluation';
-import { reportMetrics, runExperiment, type RunResult } from '../cl/runner';
+import { summaryMetrics } from '../cl/metrics';
+import { runExperiment, type RunResult } from '../cl/runner';
 import type { StepEvent } from '../cl/trainer';
 import { loadClip } from '../clip/checkpoint';
 import { ZsclError } from '../errors';
@@ -66,7 +67,7 @@ async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOpt
 }
 
 function methodResult(name: string, result: RunResult): MethodResult {
-  return { method: name, matrix: { tasks: result.tasks, accuracy: result.accuracy, zeroShot: result.zeroShot }, metrics: reportMetrics(result.metrics) };
+  return { method: name, matrix: { tasks: result.tasks, accuracy: result.accuracy, zeroShot: result.zeroShot }, metrics: summaryMetrics(result.metrics) };
 }
 
 /** Runs `body` in this process, or as N data-parallel processes with `--nproc N`. */

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { loadClip } from '../clip/checkpoint';
 import { tokenizeToTensor } from '../clip/tokenizer';
 import { fillTemplate } from '../clip/zero-shot';
-import { accuracyMetrics } from '../cl/metrics';
-import { reportMetrics, runExperiment } from '../cl/runner';
+import { accuracyMetrics, summaryMetrics } from '../cl/metrics';
+import { runExperiment } from '../cl/runner';
 import type { StepEvent } from '../cl/trainer';
 import type { StrategyName, StrategyOptions } from '../cl/strategies';
 import type { TrainingTask } from '../cl/task';
@@ -126,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
           stepForwarder(method.name, options.onStep),
         );
         const matrix = { tasks: result.tasks, accuracy: result.accuracy };
-        const entry: MethodResult = { method: method.name, matrix, metrics: reportMetrics(accuracyMetrics(result.accuracy)) };
+        const entry: MethodResult = { method: method.name, matrix, metrics: summaryMetrics(accuracyMetrics(result.accuracy)) };
         results.push(entry);
         options.onMethodDone?.(method.name, entry);
       } finally {
