@@ -54,7 +54,7 @@ export interface OpenClipConfigJson {
 }
 
 /** The folder of the named model configs. */
-export const modelConfigDir = path.join(packageRoot, 'configs', 'models');
+const modelConfigDir = path.join(packageRoot, 'configs', 'models');
 
 /** Names of the shipped configs (ViT-B-32, ViT-B-16, ViT-L-14, tiny, mid, ...). Sync. */
 export function listModelConfigs(): string[] {

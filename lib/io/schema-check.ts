@@ -19,7 +19,7 @@ export interface SchemaSource {
 }
 
 /** `tasks[2].lr` for the path `['tasks', 2, 'lr']`; `(root)` for the empty path. */
-export function jsonPath(path: readonly PropertyKey[]): string {
+function jsonPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
   return out === '' ? '(root)' : out;
@@ -44,7 +44,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: unknown, at: PropertyKey[
 const MAX_ISSUES = 5;
 
 /** The message of each issue (up to five), one per bad value, joined with "; ". `at` prefixes every path; `rename` rewrites it. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, at?: string, rename: (path: string) => string = (p) => p): string {
+function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, at?: string, rename: (path: string) => string = (p) => p): string {
   const shown = issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, input, at === undefined ? [] : [at], rename));
   if (issues.length > MAX_ISSUES) shown.push(`and ${issues.length - MAX_ISSUES} more`);
   return shown.join('; ');

@@ -13,7 +13,7 @@ const finite = (what = 'a finite number') => z.number({ error: `expected ${what}
 const name = () => z.string({ error: 'expected a non-empty string' }).refine((s) => s.trim() !== '', { error: 'expected a non-empty string' });
 
 /** Rows of finite accuracies (any scale), at least one row. */
-export const accuracyRowsSchema = z
+const accuracyRowsSchema = z
   .array(z.array(finite(), { error: 'expected an array of accuracies' }), { error: 'expected a non-empty array of rows (one per trained task)' })
   .min(1, { error: 'expected a non-empty array of rows (one per trained task)' });
 

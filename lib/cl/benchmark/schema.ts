@@ -25,10 +25,10 @@ const texts = (what: string) => z.array(text(), { error: `expected a list of ${w
 export const DEFAULT_LR = 1e-5;
 
 /** Warm-up steps when `training.warmup` is absent, per setting (the reference scripts' values). */
-export const DEFAULT_WARMUP = { mtil: 100, cil: 30 } as const;
+const DEFAULT_WARMUP = { mtil: 100, cil: 30 } as const;
 
 /** Tunables of the strategies; each omitted one takes the strategy's default for the setting. */
-export const strategyOptionsSchema = object({
+const strategyOptionsSchema = object({
   l2: nonNegativeNumber().optional().meta({ description: 'weight of the L2 pull towards the initial weights' }),
   imageWeight: nonNegativeNumber().optional().meta({ description: 'weight of the image-side distillation loss' }),
   textWeight: nonNegativeNumber().optional().meta({ description: 'weight of the text-side distillation loss' }),
@@ -63,7 +63,7 @@ export const taskSchema = object({
   iterations: positiveInt().optional().meta({ description: 'steps of this task (overrides training.iterations/epochs)' }),
 }).meta({ description: 'one MTIL task' });
 
-export const modelSchema = object({
+const modelSchema = object({
   checkpoint: file('a checkpoint').optional().meta({
     description: 'safetensors in OpenAI/open_clip or Hugging Face layout (TorchScript only with allowCodeExecution)',
   }),
@@ -74,13 +74,13 @@ export const modelSchema = object({
     .meta({ description: 'attention heads when a checkpoint does not say (default width / 64)' }),
 }).meta({ description: 'the CLIP to start from: checkpoint and/or config' });
 
-export const tokenizerSchema = object({
+const tokenizerSchema = object({
   vocab: file('a CLIP BPE vocabulary').optional().meta({ description: 'CLIP BPE vocabulary (.txt or .gz)' }),
   byteLevel: flag().optional().meta({ description: 'a byte-level tokenizer instead (toy models)' }),
   contextLength: positiveInt().optional().meta({ description: "tokens per text (default: the model's)" }),
 }).meta({ description: '{ "vocab": PATH } or { "byteLevel": true }' });
 
-export const cilSchema = object({
+const cilSchema = object({
   dataset: text('"CIFAR100", "TinyImageNet", "ImageNet100" or "ImageNet1k"').meta({
     description: '"CIFAR100", "TinyImageNet", "ImageNet100" or "ImageNet1k", in their real layouts under root (docs/cil.md)',
   }),
@@ -134,7 +134,7 @@ export const trainingSchema = object({
   }),
 }).meta({ description: 'optimisation settings' });
 
-export const referenceSchema = object({
+const referenceSchema = object({
   images: file('an image folder').optional().meta({ description: 'ZSCL reference images: any folder tree (unreadable images are skipped and counted)' }),
   texts: file('a text or CSV file').optional().meta({ description: 'reference texts: one per line, or a CSV column textColumn' }),
   textColumn: text('a CSV column name').optional().meta({ description: 'the CSV column of the texts' }),
@@ -152,7 +152,7 @@ export const evaluationSchema = object({
 const MTIL_NAMES: readonly string[] = MTIL_ORDER_I;
 
 /** The whole benchmark config file. Cross-key rules (which keys go together) are checked by {@link benchmarkConfigSchema}. */
-export const benchmarkObjectSchema = object({
+const benchmarkObjectSchema = object({
   $schema: z.string().optional().meta({ description: 'the JSON Schema, for editors (ignored)' }),
   name: text().optional().meta({ description: 'method name in results and reports (default: the strategy)' }),
   setting: z.enum(['mtil', 'cil'], { error: "expected 'mtil' or 'cil'" }).meta({
@@ -222,8 +222,6 @@ export const benchmarkConfigSchema = benchmarkObjectSchema.superRefine((c, ctx) 
 
 /** A benchmark config as written (defaults may be omitted). */
 export type BenchmarkConfig = z.input<typeof benchmarkConfigSchema>;
-/** A benchmark config with every schema default filled in. */
-export type ResolvedBenchmarkConfig = z.output<typeof benchmarkConfigSchema>;
 /** One MTIL task of a config. */
 export type TaskConfig = z.input<typeof taskSchema>;
 /** The `training` section with its defaults, and the setting's warm-up. */
