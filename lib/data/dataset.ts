@@ -144,3 +144,49 @@ export function fewShot(dataset: Dataset, k: number, seed: number): SubsetDatase
     chosen.sort((a, b) => a - b),
   );
 }
+
+/**
+ * An evaluation subset of `n` samples drawn with `seed` across all classes (stratified, in
+ * proportion): each class gets its share `n × count / length`, rounded by largest remainder (ties
+ * to the lower label), and its samples are drawn without replacement from the stream (seed,
+ * 'evaluation-subset', label). Stratified rather than uniformly shuffled because the subset then
+ * has exactly the class mix of the full test set — the accuracy it measures estimates the same
+ * quantity with less variance, and no class with a fair share is left out by chance — while the
+ * first N samples of a class-sorted test set hold only its first classes. The chosen samples
+ * keep their original order. With `n >= length` the whole dataset is returned. Sync.
+ * @throws ZsclError E_ARG for n < 1 or a bad seed.
+ */
+export function seededSubset(dataset: Dataset, n: number, seed: number): SubsetDataset {
+  if (!Number.isSafeInteger(n) || n < 1) throw new ZsclError(`seededSubset: expected n >= 1 samples but received ${describeValue(n)}`, 'E_ARG');
+  if (n >= dataset.length)
+    return new SubsetDataset(
+      dataset,
+      Array.from({ length: dataset.length }, (_, i) => i),
+    );
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < dataset.length; i++) {
+    const label = dataset.sample(i).label;
+    let list = byClass.get(label);
+    if (!list) byClass.set(label, (list = []));
+    list.push(i);
+  }
+  const classes = [...byClass.entries()].sort((a, b) => a[0] - b[0]);
+  const quotas = classes.map(([, indices]) => (n * indices.length) / dataset.length);
+  const counts = quotas.map(Math.floor);
+  let left = n - counts.reduce((a, b) => a + b, 0);
+  const byRemainder = quotas.map((q, k) => ({ k, rest: q - Math.floor(q) })).sort((a, b) => b.rest - a.rest || a.k - b.k);
+  for (const { k } of byRemainder) {
+    if (left === 0) break;
+    counts[k]++;
+    left--;
+  }
+  const chosen: number[] = [];
+  classes.forEach(([label, indices], k) => {
+    const random = new SeededRandom(seed, 'evaluation-subset', label < 0 ? 'unlabeled' : label);
+    chosen.push(...random.shuffle(indices.slice()).slice(0, counts[k]));
+  });
+  return new SubsetDataset(
+    dataset,
+    chosen.sort((a, b) => a - b),
+  );
+}

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError } from '../errors';
-import type { Sample } from './dataset';
-import { ListDataset } from './dataset';
+import type { Dataset, Sample } from './dataset';
+import { ListDataset, splitTrainTest } from './dataset';
 import { comparePython, isDirectoryEntry, listSorted, requirePath } from './layout';
 
 /** torchvision's IMG_EXTENSIONS (GIF and AVIF are not among them; pass `extensions` to add them). */
@@ -50,6 +50,52 @@ export function imageFolder(root: string, options: ImageFolderOptions = {}): Lis
     );
   }
   return new ListDataset(samples, { classNames, templates: options.templates });
+}
+
+/**
+ * The train and test sets of an image-folder task: `root/train/<class>/…` and `root/test/<class>/…`
+ * when `root` holds both a `train` and a `test` folder, else {@link imageFolder}(root) split 80/20
+ * with seed 42 like the reference's `split_dataset`. With the two folders, the classes (and so the
+ * labels) are train/'s; test/ may lack some of them but may hold no others. `split` says which way
+ * the sets were made. Sync.
+ * @throws ZsclError as {@link imageFolder}; E_FORMAT naming the test/ classes train/ lacks.
+ */
+export function imageFolderSplits(
+  root: string,
+  options: ImageFolderOptions = {},
+): { train: Dataset; test: Dataset; classNames: string[]; split: 'folders' | 'seeded' } {
+  const trainDir = path.join(root, 'train');
+  const testDir = path.join(root, 'test');
+  if (!(isFolder(trainDir) && isFolder(testDir))) {
+    const all = imageFolder(root, options);
+    const { train, test } = splitTrainTest(all, { ratio: 0.8, seed: 42 });
+    return { train, test, classNames: [...(all.classNames ?? [])], split: 'seeded' };
+  }
+  const train = imageFolder(trainDir, options);
+  const classNames = [...(train.classNames ?? [])];
+  const testFolder = imageFolder(testDir, { ...options, allowEmptyClasses: true });
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  const unknown = (testFolder.classNames ?? []).filter((name) => !index.has(name));
+  if (unknown.length > 0) {
+    throw new ZsclError(
+      `imageFolderSplits: ${testDir} has class folders that ${trainDir} lacks: ${unknown.map((c) => `'${c}'`).join(', ')}. ` +
+        'Expected train/<class>/<image>.jpg and test/<class>/<image>.jpg with the same class names (test/ may lack some)',
+      'E_FORMAT',
+    );
+  }
+  const testSamples = Array.from({ length: testFolder.length }, (_, i) => {
+    const sample = testFolder.sample(i);
+    return { ...sample, label: index.get(testFolder.classNames![sample.label])! };
+  });
+  return { train, test: new ListDataset(testSamples, { classNames, templates: options.templates }), classNames, split: 'folders' };
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return fs.statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

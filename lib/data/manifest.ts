@@ -23,6 +23,8 @@ export interface ManifestOptions {
   /** Class names by label; string labels must be among them. */
   classNames?: readonly string[];
   templates?: readonly string[];
+  /** Field delimiter of a CSV/TSV manifest (default: detected from the content, whatever the extension). */
+  delimiter?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export function manifestDataset(file: string, options: ManifestOptions = {}): Li
   }
   const pathKey = options.pathColumn ?? 'path';
   const labelKey = options.labelColumn ?? 'label';
-  const entries = /\.(jsonl|ndjson)$/i.test(file) ? readJsonLines(text, file, pathKey, labelKey) : readTable(text, file, pathKey, labelKey);
+  const entries = /\.(jsonl|ndjson)$/i.test(file) ? readJsonLines(text, file, pathKey, labelKey) : readTable(text, file, pathKey, labelKey, options.delimiter);
   const root = options.root ?? path.dirname(file);
   const stringLabels = entries.some((e) => typeof e.label === 'string');
   let classNames = options.classNames;
@@ -65,8 +67,8 @@ interface Entry {
   line: number;
 }
 
-function readTable(text: string, file: string, pathKey: string, labelKey: string): Entry[] {
-  const rows = parseDelimited(text, file, /\.tsv$/i.test(file) ? '\t' : ',');
+function readTable(text: string, file: string, pathKey: string, labelKey: string, delimiter?: string): Entry[] {
+  const rows = parseDelimited(text, file, delimiter);
   if (rows.length === 0) return [];
   const header = rows[0].map((h) => h.trim());
   const pathAt = header.indexOf(pathKey);

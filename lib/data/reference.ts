@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { ZsclError, describeValue } from '../errors';
-import { parseDelimited } from './csv';
+import { detectDelimiter, parseDelimited } from './csv';
 import { ListDataset } from './dataset';
 import type { ImageFolderOptions } from './image-folder';
 import { listImages } from './image-folder';
@@ -36,13 +36,18 @@ export function referenceImages(root: string, options: Pick<ImageFolderOptions, 
 export interface ReferenceTextOptions {
   /** Read this column of a CSV/TSV file with a header row (e.g. 'title' for Conceptual Captions). Without it, one text per line. */
   column?: string;
-  /** Field delimiter of the CSV (default ',' or tab for .tsv). */
+  /**
+   * Field delimiter, one character (e.g. '\t' for Conceptual Captions'
+   * `Validation_GCC-1.1.0-Validation_output.csv`, which the reference reads with `sep="\t"`).
+   * Default: detected from the content ({@link detectDelimiter}), whatever the file extension.
+   */
   delimiter?: string;
 }
 
 /**
  * Texts from a file: one per non-empty line, or one column of a delimited file. Sync.
- * @throws ZsclError E_IO when unreadable; E_FORMAT when the column is missing.
+ * @throws ZsclError E_IO when unreadable; E_FORMAT listing the columns found when the column is
+ *   missing; E_ARG for a bad delimiter.
  */
 export function referenceTexts(file: string, options: ReferenceTextOptions = {}): string[] {
   let text: string;
@@ -58,13 +63,26 @@ export function referenceTexts(file: string, options: ReferenceTextOptions = {})
       .map((line) => line.trim())
       .filter((line) => line !== '');
   }
-  const rows = parseDelimited(text, file, options.delimiter ?? (/\.tsv$/i.test(file) ? '\t' : ','));
-  const at = rows.length > 0 ? rows[0].indexOf(options.column) : -1;
-  if (at < 0) throw new ZsclError(`referenceTexts: ${file} has no column '${options.column}' (columns: ${(rows[0] ?? []).join(', ')})`, 'E_FORMAT');
+  const delimiter = options.delimiter ?? detectDelimiter(text);
+  const rows = parseDelimited(text, file, delimiter);
+  const header = (rows[0] ?? []).map((name) => name.trim());
+  const at = header.indexOf(options.column);
+  if (at < 0) {
+    const found = header.length > 0 ? header.map((name) => `'${name}'`).join(', ') : 'none (the file is empty)';
+    throw new ZsclError(
+      `referenceTexts: ${file} has no column '${options.column}'; its header row, split on ${describeDelimiter(delimiter)}, has the columns ${found}. ` +
+        'Expected a header row naming the columns, then one row per text (pass delimiter when the detected one is wrong)',
+      'E_FORMAT',
+    );
+  }
   return rows
     .slice(1)
     .map((row) => (row[at] ?? '').trim())
     .filter((t) => t !== '');
+}
+
+function describeDelimiter(delimiter: string): string {
+  return delimiter === '\t' ? 'tabs' : `'${delimiter}'`;
 }
 
 /**

@@ -53,7 +53,7 @@ describe('data: reference sets', () => {
     assert.deepEqual(referenceTexts(path.join(root, 'cc.csv'), { column: 'title' }), ['a photo, with a comma', 'plain caption']);
     assert.throws(
       () => referenceTexts(path.join(root, 'cc.csv'), { column: 'caption' }),
-      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('title, url'),
+      (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes("'title', 'url'") && e.message.includes('cc.csv'),
     );
     assert.throws(() => referenceTexts(path.join(root, 'none.txt')), { code: 'E_IO' });
   });
