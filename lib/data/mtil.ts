@@ -2,8 +2,10 @@
  * The 11 datasets of the MTIL benchmark, read from the folders torchvision's downloaders create
  * (the reference builds each with `torchvision.datasets.X(location, …)`), with the reference's
  * splits, class names and prompt templates (configs/datasets/<name>.json). Sample order matches
- * torchvision's, so the seeded 80/20 splits select the same images as the reference — except
- * SUN397, whose order in torchvision is the file system's (`Path.rglob`); here it is sorted.
+ * torchvision's, so the seeded 80/20 splits select the same images as the reference. For SUN397
+ * that order is the file system's (torchvision lists it with `Path.rglob`), read here the same way:
+ * on one copy of the data both pick the same split; another copy may list its folders in another
+ * order, and then both pick another split, as the reference would.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +15,7 @@ import { cifarDataset } from './cifar';
 import type { Dataset, Sample } from './dataset';
 import { ListDataset, splitTrainTest } from './dataset';
 import { imageFolder } from './image-folder';
-import { comparePython, isDirectoryEntry, listSorted, requirePath } from './layout';
+import { comparePython, listSorted, requirePath } from './layout';
 import { matNumbers, matString, readMat } from './mat';
 import { idxDataset } from './mnist';
 
@@ -284,15 +286,7 @@ const READERS: Record<MtilDatasetName, Reader> = {
     requirePath('mtilDataset(SUN397)', path.join(base, 'ClassName.txt'), root, layout, 'file');
     const classes = readLines(path.join(base, 'ClassName.txt')).map((c) => c.slice(3).trim());
     const index = new Map(classes.map((c, i) => [c, i]));
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of listSorted(dir)) {
-        if (isDirectoryEntry(dir, entry)) walk(path.join(dir, entry.name));
-        else if (/^sun_.*\.jpg$/.test(entry.name)) files.push(path.join(dir, entry.name));
-      }
-    };
-    walk(base);
-    files.sort(comparePython);
+    const files = rglobOrder(base, /^sun_[\s\S]*\.jpg$/);
     const samples = files.map((file) => {
       const parts = path.relative(base, file).split(path.sep);
       const cls = parts.slice(1, -1).join('/');
@@ -307,4 +301,45 @@ const READERS: Record<MtilDatasetName, Reader> = {
 function titleCase(word: string): string {
   // Python's str.title(): first letter upper, the rest lower.
   return word.length === 0 ? word : word[0].toUpperCase() + word.slice(1).toLowerCase();
+}
+
+/**
+ * The files under `dir` whose names match `pattern`, in the order of Python 3.11's
+ * `Path(dir).rglob(glob)`: a folder's matching files in directory-listing order (os.scandir, not
+ * sorted), then each sub-folder the same way, depth first, in listing order; links to folders
+ * are not followed. Sync. @throws ZsclError E_IO when a folder cannot be listed.
+ */
+function rglobOrder(dir: string, pattern: RegExp): string[] {
+  const files: string[] = [];
+  const visit = (current: string) => {
+    const entries: fs.Dirent[] = [];
+    let handle: fs.Dir | undefined;
+    try {
+      handle = fs.opendirSync(current);
+      for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) entries.push(entry);
+    } catch (error) {
+      throw new ZsclError(`cannot list ${current}: ${(error as Error).message}`, 'E_IO', { cause: error });
+    } finally {
+      handle?.closeSync();
+    }
+    const folders: string[] = [];
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      const isDir = entry.isDirectory() || (!entry.isFile() && !entry.isSymbolicLink() && isPlainFolder(full));
+      if (isDir) folders.push(full);
+      else if (pattern.test(entry.name)) files.push(full);
+    }
+    for (const folder of folders) visit(folder);
+  };
+  visit(dir);
+  return files;
+}
+
+/** For entries whose type the listing did not give: a folder that is not a link. */
+function isPlainFolder(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isDirectory();
+  } catch {
+    return false;
+  }
 }

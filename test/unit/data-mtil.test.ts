@@ -235,15 +235,11 @@ describe('data: MTIL dataset layouts', () => {
     const train = mtilDataset('SUN397', root, 'train');
     const test = mtilDataset('SUN397', root, 'test');
     assert.deepEqual(train.classNames, ['abbey', 'apartment building/outdoor', 'bathroom']);
+    // The order is the file system's (torchvision's Path.rglob; the parity test checks it against
+    // Python): here, only that the split covers every sun_*.jpg once, 4 + 1.
     const all = ['0:a/abbey/sun_a.jpg', '0:a/abbey/sun_b.jpg', '1:a/apartment_building/outdoor/sun_c.jpg', '2:b/bathroom/sun_d.jpg', '2:b/bathroom/sun_e.jpg'];
-    const [trainIdx, testIdx] = torchRandomSplit(5, [4, 1], 42);
-    assert.deepEqual(
-      listing(train, base),
-      trainIdx.map((i) => all[i]),
-    );
-    assert.deepEqual(
-      listing(test, base),
-      testIdx.map((i) => all[i]),
-    );
+    assert.equal(train.length, 4);
+    assert.equal(test.length, 1);
+    assert.deepEqual([...listing(train, base), ...listing(test, base)].sort(), all);
   });
 });
