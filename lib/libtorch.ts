@@ -27,7 +27,7 @@ export interface PrebuildLibtorch {
 }
 
 /** The file beside a prebuilt addon that marks it as one and names its libtorch libraries. */
-export const PREBUILD_LIBTORCH_FILE = 'libtorch.json';
+const PREBUILD_LIBTORCH_FILE = 'libtorch.json';
 
 // glibc's RTLD_NODELETE (macOS: 0x80): process.dlopen closes a library that registers no addon,
 // and this keeps it loaded for the addon that follows.
