@@ -1,6 +1,6 @@
 /**
  * Continual-learning metrics from an accuracy matrix, as the ZSCL paper reports them
- * (`mtil/results.ipynb`, see docs/zscl-method.md "Metrics"), plus the usual BWT and forgetting.
+ * (`mtil/results.ipynb`, see docs/method.md §5), plus the usual BWT and forgetting.
  *
  * `A[i][j]` is the accuracy on task j after training task i; rows and columns are both in training
  * order, so the matrix is T×T. Any accuracy scale works (percent or fraction); results use the same.

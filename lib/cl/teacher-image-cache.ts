@@ -2,7 +2,7 @@
  * Teacher image features per reference image. ZSCL's teacher is frozen and its reference images
  * go through the deterministic val transform, so an image's teacher features are the same at
  * every draw: computing them once is exact (up to float rounding of a different batch split;
- * zscl-method.md §2.4). The reference recomputes them every step; with a bounded reference pool
+ * docs/method.md §2.3). The reference recomputes them every step; with a bounded reference pool
  * that is most of the teacher's work. Holds at most `capacity` images; images beyond it are
  * encoded at every draw, as without the cache.
  */

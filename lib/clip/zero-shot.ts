@@ -1,6 +1,6 @@
 /**
  * Zero-shot classification head: class names × templates → per-template normalised text
- * features, averaged over templates, re-normalised (the reference's evaluation, zscl-method.md §6).
+ * features, averaged over templates, re-normalised (the reference's evaluation, docs/method.md §5).
  */
 import { ZsclError, describeValue } from '../errors';
 import { noGrad } from '../tensor/autograd';

@@ -5,7 +5,7 @@
  * Each batch is one native tensor made when the batch is opened; every image is decoded,
  * transformed and normalised on a libuv thread straight into its slot (JPEGs natively, the rest
  * by sharp, see preprocess.ts), so the event loop keeps ticking and the finished batch is handed
- * over without a copy. The main thread only resamples the rare non-JPEG enlargements.
+ * over without a copy.
  *
  * Everything random is keyed, never sequential: an epoch's order comes from the stream
  * (seed, 'order', epoch) and a sample's training crop from (seed, 'crop', epoch, index). So the

@@ -1,8 +1,8 @@
 /**
  * Images per second of CLIP image encoding (no grad, eval mode): zscl's ClipModel.encodeImage
- * against the reference's `model.encode_image` in plain PyTorch
- * (/work/shared/bench/reference_encode_image.py), same model shape, batch, thread count, steps and
- * warm-up, measured in the same run.
+ * against the reference's `model.encode_image` in plain PyTorch (reference_encode_image.py of
+ * ../shared/bench beside the repo, or $ZSCL_SHARED_BENCH), same model shape, batch, thread count,
+ * steps and warm-up, measured in the same run.
  *
  * Following the baseline README's "How to compare": the two sides run one process at a time,
  * interleaved (Python, zscl, Python, zscl, …); each side's figure is the median over its runs of

@@ -1,7 +1,8 @@
 /**
  * Per-op overhead of small tensor ops: zscl against PyTorch called from Python
- * (/work/shared/bench/reference_op_overhead.py), same ops on 2x2 float32 tensors, same thread
- * count, iterations, warm-up and repeats, measured in the same run.
+ * (reference_op_overhead.py of ../shared/bench beside the repo, or $ZSCL_SHARED_BENCH), same ops
+ * on 2x2 float32 tensors, same thread count, iterations, warm-up and repeats, measured in the same
+ * run.
  *
  * Following the baseline README's "How to compare": the two sides run one process at a time,
  * interleaved (Python, zscl, Python, zscl, …). Each run reports, per op, the median over its

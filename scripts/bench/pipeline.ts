@@ -1,7 +1,8 @@
 /**
  * Images per second of decode + CLIP evaluation transform + batching: zscl's DataLoader against
- * the reference's torchvision + PIL DataLoader (/work/shared/bench/reference_image_pipeline.py),
- * same JPEG folder, same number of workers, same batch size, measured in the same run.
+ * the reference's torchvision + PIL DataLoader (reference_image_pipeline.py of ../shared/bench
+ * beside the repo, or $ZSCL_SHARED_BENCH), same JPEG folder, same number of workers, same batch
+ * size, measured in the same run.
  *
  * Following the baseline README's "How to compare": the two sides run one process at a time,
  * interleaved (Python, zscl, Python, zscl, …); each side's figure is the median of its runs'

@@ -28,7 +28,7 @@ function expectedParameterCount(c: ClipConfig): number {
 }
 
 describe('CLIP at the released OpenAI shapes', () => {
-  // The counts PyTorch reports for the reference model (/work/shared/bench/reference_clip.py) and
+  // The counts PyTorch reports for the reference model (reference_clip.py of ../shared/bench) and
   // OpenAI's released checkpoints.
   const released: Record<string, number> = { 'ViT-B-16': 149_620_737, 'ViT-B-32': 151_277_313, 'ViT-L-14': 427_616_513 };
 

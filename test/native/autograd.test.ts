@@ -119,7 +119,7 @@ describe('autograd: gradients against finite differences (float64)', () => {
   });
 
   it('the ZSCL loss terms together: scaled cosine logits, CE with smoothing, L2 to anchor, soft distillation', () => {
-    // A miniature of zscl-method.md's step: image/text features, logit scale, anchor weights.
+    // A miniature of the step of docs/method.md §2: image/text features, logit scale, anchor weights.
     // The anchor weights and the teacher's logits are constants of the step.
     const anchor = input([4, 3]);
     const teacherLogits = input([2, 2]);
