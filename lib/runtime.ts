@@ -1,14 +1,14 @@
 /** Process-level settings and facts: threads, seeds, memory, and what libtorch runs on. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ZsclError } from './errors';
+import { argumentError } from './errors';
 import type { RuntimeInfo, TF32Settings } from './native';
 import { native, packageRoot } from './native';
 
 /** Sets libtorch's intra-op thread count for this process (default: the cores it may use). Sync. */
 export function setNumThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new ZsclError(`setNumThreads: expected a positive integer but received ${threads}`, 'E_ARG');
+    throw argumentError('setNumThreads', 'a positive integer', threads);
   }
   native().setNumThreads(threads);
 }
@@ -34,9 +34,8 @@ export function manualSeed(seed: number): void {
 export function setAllowTF32(settings: Partial<TF32Settings>): void {
   const current = native().allowTF32();
   for (const [key, value] of Object.entries(settings)) {
-    if (!(key in current) || typeof value !== 'boolean') {
-      throw new ZsclError(`setAllowTF32: expected { cudnn?: boolean, matmul?: boolean } but received ${key}: ${String(value)}`, 'E_ARG');
-    }
+    if (!(key in current)) throw argumentError('setAllowTF32', 'the keys cudnn and matmul only', key);
+    if (typeof value !== 'boolean') throw argumentError('setAllowTF32', `${key} to be a boolean`, value);
   }
   native().setAllowTF32(settings.cudnn ?? current.cudnn, settings.matmul ?? current.matmul);
 }

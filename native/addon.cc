@@ -8,7 +8,7 @@
 #include "common/cpu_allocator.h"
 #include "common/dispatch.h"
 #include "common/object.h"
-#include "tensor/runtime.h"
+#include "runtime/exports.h"
 
 namespace zscl {
 
@@ -30,7 +30,12 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   data->objectHandleClass = Napi::Persistent(ObjectHandle::DefineClass(env));
   exportOps(env, exports);
-  exportRuntime(env, exports);
+  exportHandleAccess(env, exports);
+  exportMemoryStats(env, exports);
+  exportThreads(env, exports);
+  exportTorchSettings(env, exports);
+  exportRuntimeInfo(env, exports);
+  exportErrorClass(env, exports);
   return exports;
 }
 

@@ -18,14 +18,16 @@ class ClipObject : public NativeObject {
 int64_t positiveField(OpArgs& a, const Napi::Object& object, const char* key) {
   auto value = object.Get(key);
   double v = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
-  if (v < 1 || v != static_cast<double>(static_cast<int64_t>(v))) {
-    throw CodedError(code::kArg,
-                     std::string(a.op()) + ": config." + key + " must be a positive integer");
+  if (!(v >= 1 && v <= 9007199254740991.0) || v != static_cast<double>(static_cast<int64_t>(v))) {
+    throwArgumentError(a.op(), std::string("config.") + key, "a positive integer", value);
   }
   return static_cast<int64_t>(v);
 }
 
-// The config as lib/clip/config.ts validated it (camelCase keys).
+// lib/clip/config.ts validates user configs (names, ranges, the checkpoint's shapes); this keeps
+// only what the kernels rely on: sizes ≥ 1 (allocations and divisions), widths that split
+// evenly into heads (attention reshapes by them) and a whole grid of patches (the positional
+// embedding has one row per patch).
 ClipConfig parseConfig(OpArgs& a, size_t i) {
   auto value = a.raw(i);
   if (!value.IsObject()) a.fail(i, "a CLIP config object");

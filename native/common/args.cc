@@ -8,6 +8,30 @@
 
 namespace zscl {
 
+std::string argumentName(size_t i) {
+  return "argument " + std::to_string(i + 1);
+}
+
+std::string elementName(size_t i, uint32_t k) {
+  return "element " + std::to_string(k) + " of " + argumentName(i);
+}
+
+void throwArgumentError(const char* op, const std::string& where, const std::string& expected,
+                        const Napi::Value& received) {
+  std::string what = describeJsType(received);
+  if (received.IsNumber()) what += " " + formatNumber(received.As<Napi::Number>().DoubleValue());
+  if (received.IsString()) {
+    auto text = received.As<Napi::String>().Utf8Value();
+    what += " '" + (text.size() > 40 ? text.substr(0, 40) + "…" : text) + "'";
+  }
+  throw CodedError(code::kArg, std::string(op) + ": expected " + expected + " for " + where +
+                                   " but received " + what);
+}
+
+void throwDisposedArgument(const char* op, const std::string& where, const std::string& what) {
+  throw CodedError(code::kDisposed, std::string(op) + ": " + where + " is a disposed " + what);
+}
+
 OpArgs::OpArgs(const Napi::CallbackInfo& info, const char* op, size_t first)
     : info_(info), op_(op), first_(first) {}
 
@@ -30,22 +54,15 @@ bool OpArgs::isTensor(size_t i) const {
   return TensorHandle::FromValue(raw(i)) != nullptr;
 }
 
-void OpArgs::fail(size_t i, const char* expected) const {
-  auto value = raw(i);
-  std::string received = describeJsType(value);
-  if (value.IsNumber()) received += " " + formatNumber(value.As<Napi::Number>().DoubleValue());
-  throw CodedError(code::kArg, std::string(op_) + ": expected " + expected + " for argument " +
-                                   std::to_string(i + 1) + " but received " + received);
+void OpArgs::fail(size_t i, const std::string& expected) const {
+  throwArgumentError(op_, argumentName(i), expected, raw(i));
 }
 
 at::Tensor OpArgs::take(size_t i, bool write) {
   napi_value value = info_[first_ + i];
   auto* handle = TensorHandle::FromValue(info_.Env(), value);
   if (handle == nullptr) fail(i, "a Tensor");
-  if (handle->disposed()) {
-    throw CodedError(code::kDisposed, std::string(op_) + ": argument " + std::to_string(i + 1) +
-                                          " is a disposed tensor");
-  }
+  if (handle->disposed()) throwDisposedArgument(op_, argumentName(i), "tensor");
   uses_.push_back({handle, value, write, write && handle->tensor().requires_grad()});
   return handle->tensor();
 }
@@ -54,12 +71,10 @@ NativeObject* OpArgs::takeObject(size_t i, bool write, const char* kind) {
   auto value = raw(i);
   auto* handle = ObjectHandle::FromValue(value);
   std::string expected = std::string("a ") + kind + " object";
-  if (handle == nullptr) fail(i, expected.c_str());
-  if (handle->disposed()) {
-    throw CodedError(code::kDisposed, std::string(op_) + ": argument " + std::to_string(i + 1) +
-                                          " is a disposed " + kind + " object");
-  }
-  if (std::string(handle->object()->kind()) != kind) fail(i, expected.c_str());
+  if (handle == nullptr) fail(i, expected);
+  if (handle->disposed())
+    throwDisposedArgument(op_, argumentName(i), std::string(kind) + " object");
+  if (std::string(handle->object()->kind()) != kind) fail(i, expected);
   uses_.push_back({handle, value, write, false});
   return handle->object().get();
 }
@@ -85,16 +100,8 @@ std::vector<at::Tensor> OpArgs::tensorList(size_t i) {
   for (uint32_t k = 0; k < array.Length(); ++k) {
     Napi::Value item = array[k];
     auto* handle = TensorHandle::FromValue(item);
-    if (handle == nullptr) {
-      throw CodedError(code::kArg, std::string(op_) + ": element " + std::to_string(k) +
-                                       " of argument " + std::to_string(i + 1) +
-                                       " is not a Tensor");
-    }
-    if (handle->disposed()) {
-      throw CodedError(code::kDisposed, std::string(op_) + ": element " + std::to_string(k) +
-                                            " of argument " + std::to_string(i + 1) +
-                                            " is a disposed tensor");
-    }
+    if (handle == nullptr) throwArgumentError(op_, elementName(i, k), "a Tensor", item);
+    if (handle->disposed()) throwDisposedArgument(op_, elementName(i, k), "tensor");
     uses_.push_back({handle, item, false, false});
     out.push_back(handle->tensor());
   }

@@ -14,6 +14,17 @@
 
 namespace zscl {
 
+// The one wording of a wrong argument, for ops (OpArgs) and the addon's other functions alike.
+// `where` is argumentName(i), elementName(i, k) or a path such as "config.visionWidth".
+std::string argumentName(size_t i);             // "argument 2" (i counts from 0)
+std::string elementName(size_t i, uint32_t k);  // "element 0 of argument 2"
+// Throws E_ARG: "op: expected <expected> for <where> but received <type[ value]>".
+[[noreturn]] void throwArgumentError(const char* op, const std::string& where,
+                                     const std::string& expected, const Napi::Value& received);
+// Throws E_DISPOSED: "op: <where> is a disposed <what>".
+[[noreturn]] void throwDisposedArgument(const char* op, const std::string& where,
+                                        const std::string& what);
+
 // A handle an op touches; async ops pin it (and mark it busy) until they settle.
 struct HandleUse {
   Pinnable* handle;
@@ -60,8 +71,8 @@ class OpArgs {
   const c10::SmallVectorImpl<HandleUse>& uses() const { return uses_; }
   // "float32[2,3] cpu, float32[4] cpu": the handles this call received, for error messages.
   std::string describeInputs() const;
-  // Throws E_ARG: "op: expected <what> for argument N but received <type>".
-  [[noreturn]] void fail(size_t i, const char* expected) const;
+  // Throws E_ARG through throwArgumentError for argument i.
+  [[noreturn]] void fail(size_t i, const std::string& expected) const;
 
  private:
   at::Tensor take(size_t i, bool write);

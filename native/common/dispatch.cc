@@ -9,8 +9,8 @@
 #include "common/convert.h"
 #include "common/errors.h"
 #include "common/function.h"
+#include "runtime/threads.h"
 #include "tensor/handle.h"
-#include "tensor/runtime.h"
 
 namespace zscl {
 namespace {
@@ -231,7 +231,7 @@ class OpWork {
 Napi::Value callAsync(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   if (info.Length() < 1 || !info[0].IsString()) {
-    throw makeJsError(env, {code::kArg, "opAsync: expected an op name for argument 1"});
+    throwArgumentError("opAsync", argumentName(0), "an op name", info[0]);
   }
   auto name = info[0].As<Napi::String>().Utf8Value();
   const OpDef* def = findOp(name);

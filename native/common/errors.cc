@@ -5,6 +5,9 @@
 #include <regex>
 
 #include "common/addon_data.h"
+#include "common/args.h"
+#include "common/function.h"
+#include "runtime/exports.h"
 
 namespace zscl {
 namespace {
@@ -38,6 +41,15 @@ const char* classifyTorchMessage(const std::string& m) {
   if (std::regex_search(m, dtype)) return code::kDtype;
   if (std::regex_search(m, shape)) return code::kShape;
   return code::kTorch;
+}
+
+// setErrorClass(ZsclError): the class makeJsError builds errors with (lib/native.ts registers it).
+Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
+  if (!info[0].IsFunction())
+    throwArgumentError("setErrorClass", argumentName(0), "a class", info[0]);
+  info.Env().GetInstanceData<AddonData>()->errorClass =
+      Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
 }
 
 }  // namespace
@@ -76,6 +88,10 @@ Napi::Error makeJsError(Napi::Env env, const ErrorInfo& info) {
   auto error = Napi::Error::New(env, info.message);
   error.Set("code", Napi::String::New(env, info.code));
   return error;
+}
+
+void exportErrorClass(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorClass", safeFunction<setErrorClass>(env, "setErrorClass"));
 }
 
 }  // namespace zscl

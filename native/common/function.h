@@ -1,10 +1,13 @@
 // JS functions whose C++ failures never escape to napi. Napi::Function::New rethrows a C++
 // exception as a JS one, and if napi refuses that throw (a worker being terminated, the process
 // exiting) it throws again, past the C boundary: std::terminate. Here a refused throw is dropped;
-// the environment is going away and nothing can observe it.
+// the environment is going away and nothing can observe it. A CodedError becomes a coded JS error,
+// as it does from an op.
 #pragma once
 
 #include <napi.h>
+
+#include "common/errors.h"
 
 namespace zscl {
 
@@ -23,6 +26,12 @@ napi_value trampoline(napi_env env, napi_callback_info cbinfo) {
     return Fn(info);
   } catch (const Napi::Error& error) {
     throwQuietly(env, error.Value());
+  } catch (const CodedError& error) {
+    try {
+      throwQuietly(env, makeJsError(Napi::Env(env), {error.code(), error.what()}).Value());
+    } catch (...) {
+      // the environment is tearing down (see above)
+    }
   } catch (const std::exception& error) {
     napi_value message = nullptr, value = nullptr;
     if (napi_create_string_utf8(env, error.what(), NAPI_AUTO_LENGTH, &message) == napi_ok &&

@@ -7,6 +7,7 @@
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include "common/args.h"
 #include "common/errors.h"
 
 // Gloo ships its headers separately (Debian: libgloo-dev); without them the build has no Gloo.
@@ -99,9 +100,7 @@ struct GroupSpec {
 
 std::string field(const char* op, const Napi::Object& o, const char* key) {
   auto v = o.Get(key);
-  if (!v.IsString()) {
-    throw CodedError(code::kArg, std::string(op) + ": options." + key + " must be a string");
-  }
+  if (!v.IsString()) throwArgumentError(op, std::string("options.") + key, "a string", v);
   return v.As<Napi::String>().Utf8Value();
 }
 
@@ -110,8 +109,8 @@ int64_t intField(const char* op, const Napi::Object& o, const char* key, int64_t
   double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1e300;
   if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) ||
       static_cast<double>(static_cast<int64_t>(d)) != d) {
-    throw CodedError(code::kArg, std::string(op) + ": options." + key + " must be an integer in " +
-                                     std::to_string(min) + "…" + std::to_string(max));
+    throwArgumentError(op, std::string("options.") + key,
+                       "an integer in " + std::to_string(min) + "…" + std::to_string(max), v);
   }
   return static_cast<int64_t>(d);
 }

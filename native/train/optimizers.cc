@@ -2,6 +2,7 @@
 // run can resume bit for bit.
 #include <torch/torch.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "common/dispatch.h"
@@ -34,13 +35,10 @@ class OptimizerObject : public NativeObject {
 double numberField(OpArgs& a, const Napi::Object& o, const char* key, double fallback) {
   auto value = o.Get(key);
   if (value.IsUndefined()) return fallback;
-  if (!value.IsNumber()) {
-    throw CodedError(code::kArg, std::string(a.op()) + ": options." + key + " must be a number");
-  }
-  double v = value.As<Napi::Number>().DoubleValue();
+  double v = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : NAN;
   if (!std::isfinite(v) || v < 0) {
-    throw CodedError(code::kArg, std::string(a.op()) + ": options." + key +
-                                     " must be a finite non-negative number");
+    throwArgumentError(a.op(), std::string("options.") + key, "a finite non-negative number",
+                       value);
   }
   return v;
 }

@@ -162,6 +162,18 @@ const CASES: Case[] = [
     code: 'E_ARG',
     message: /add: expected a Tensor for argument 1 but received string/,
   },
+  {
+    name: 'a string in a list of tensors',
+    run: () => native().ops.cat([ones([1]).handle, 'x'], 0),
+    code: 'E_ARG',
+    message: /cat: expected a Tensor for element 1 of argument 1 but received string 'x'/,
+  },
+  {
+    name: 'dispose of something that is no handle',
+    run: () => native().dispose(7 as never),
+    code: 'E_ARG',
+    message: /dispose: expected a Tensor or native object for argument 1 but received number 7/,
+  },
   { name: 'a fractional size in a shape', run: () => zeros([1.5]), code: 'E_ARG', message: /zeros: expected an array of integers for argument 1/ },
   {
     name: 'strings in nested data',
@@ -194,8 +206,13 @@ const CASES: Case[] = [
   },
   { name: 'dropout probability above 1', run: () => F.dropout(ones([2]), 2), code: 'E_ARG', message: /dropout: p must be in \[0, 1\], got 2/ },
   { name: 'clamp without bounds', run: () => ones([2]).clamp(), code: 'E_ARG', message: /clamp: give min, max or both/ },
-  { name: 'a negative seed', run: () => manualSeed(-1), code: 'E_ARG', message: /manualSeed: expected a non-negative integer but received -1/ },
-  { name: 'zero threads', run: () => setNumThreads(0), code: 'E_ARG', message: /setNumThreads: expected a positive integer but received 0/ },
+  {
+    name: 'a negative seed',
+    run: () => manualSeed(-1),
+    code: 'E_ARG',
+    message: /manualSeed: expected a non-negative integer for argument 1 but received number -1/,
+  },
+  { name: 'zero threads', run: () => setNumThreads(0), code: 'E_ARG', message: /setNumThreads: expected a positive integer but received number 0/ },
   { name: 'an op name the addon lacks', run: () => native().opAsync('nope'), code: 'E_ARG', message: /opAsync: unknown op 'nope'/ },
   { name: 'tidy given an async function', run: () => tidy(async () => 1), code: 'E_ARG', message: /tidy\(\).*tidyAsync/ },
 

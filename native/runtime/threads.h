@@ -1,11 +1,7 @@
-// Process-level native functions (see runtime.cc).
+// The process's intra-op thread count, shared by the main thread and libuv's workers.
 #pragma once
 
-#include <napi.h>
-
 namespace zscl {
-
-void exportRuntime(Napi::Env env, Napi::Object exports);
 
 // Makes the calling (worker) thread use the process's intra-op thread count.
 void syncIntraOpThreads();
