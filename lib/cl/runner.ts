@@ -1,18 +1,18 @@
 /**
  * Runs a continual-learning experiment into a run folder: trains each task with a strategy,
- * evaluates the accuracy matrix after every task, checkpoints (atomically) at task ends and every
- * `checkpointEvery` steps, and resumes from the last checkpoint with identical results.
+ * evaluates after every task as the setting's protocol says (evaluation-protocol.ts), checkpoints
+ * (atomically) at task ends and every `checkpointEvery` steps, and resumes from the last
+ * checkpoint with identical results.
  */
 import { EventEmitter } from 'node:events';
 import type { ClipModel } from '../clip/model';
 import type { TokenizeFn } from '../clip/zero-shot';
-import { evaluateAllDataParallel } from '../distributed/evaluation';
 import type { ProcessGroup } from '../distributed/process-group';
 import { ZsclError } from '../errors';
 import { loadTensorsAsync, writeSafetensorsAsync } from '../io/safetensors';
 import type { EvaluationSet, TaskAccuracy } from './evaluation';
-import { evaluateAll } from './evaluation';
-import { accuracyMetrics, summaryMetrics } from './metrics';
+import type { RunSummary } from './evaluation-protocol';
+import { evaluationProtocol } from './evaluation-protocol';
 import type { Plugin, StepEvent } from './plugin';
 import { stepListener } from './plugin';
 import { RunFolder, type RunState } from './run-folder';
@@ -44,9 +44,12 @@ export interface RunSpec {
   plugins?: Plugin[];
   /** Training tasks in order. */
   tasks: TrainingTask[];
-  /** Evaluation columns in training order (MTIL: one per task). */
+  /**
+   * Evaluation sets in training order. MTIL: one column per task, all evaluated after every task.
+   * CIL: set k is the evaluation over the classes seen up to step k, evaluated after step k only.
+   */
   evaluation: EvaluationSet[];
-  /** Evaluate the initial model too (the zero-shot row). Default true. */
+  /** MTIL: evaluate the initial model too (the zero-shot row). Default true. CIL never does (as the reference). */
   evaluateInitial?: boolean;
   trainer?: Omit<TrainerOptions, 'plugins' | 'signal' | 'dataParallel'>;
   /**
@@ -66,13 +69,12 @@ export interface RunSpec {
   signal?: AbortSignal;
 }
 
-export interface RunResult {
-  dir: string;
-  tasks: string[];
-  accuracy: number[][];
-  zeroShot?: number[];
-  metrics: ReturnType<typeof accuracyMetrics>;
-}
+/**
+ * A finished run: the evaluation names and the rows recorded after each task, and by setting its
+ * summary — MTIL the accuracy-matrix metrics, CIL the incremental-accuracy curve with Avg and Last
+ * (`classIncremental`) — and `entry`, the method entry written to results.json.
+ */
+export type RunResult = { dir: string; tasks: string[]; accuracy: number[][]; zeroShot?: number[] } & RunSummary;
 
 /** Events of a running experiment, by name: their payloads. */
 export interface RunEvents {
@@ -97,8 +99,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   if (main) folder.create();
   let state: RunState = resuming ? folder.readState() : { version: 1, completedTasks: 0, accuracy: [], finished: false };
   if (main && !resuming && spec.config !== undefined) folder.writeJson('config.json', spec.config);
-  const evaluate = (model: ClipModel) =>
-    group ? evaluateAllDataParallel(model, spec.tokenize, spec.evaluation, group) : evaluateAll(model, spec.tokenize, spec.evaluation);
+  const protocol = evaluationProtocol(spec.setting, { sets: spec.evaluation, tokenize: spec.tokenize, group, evaluateInitial: spec.evaluateInitial });
   const names = spec.evaluation.map((e) => e.name);
   let lastRow: TaskAccuracy[] | undefined;
   const initialFile = folder.path('checkpoints', 'initial.safetensors');
@@ -111,8 +112,8 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
     initial = await spec.model.cloneAsync();
   }
   if (state.completedTasks > 0) await loadInto(spec.model, folder.taskCheckpoint(state.completedTasks - 1));
-  if (!resuming && (spec.evaluateInitial ?? true) && spec.evaluation.length) {
-    lastRow = await evaluate(spec.model);
+  if (!resuming && protocol.initial) {
+    lastRow = await protocol.beforeTraining(spec.model);
     state.zeroShot = lastRow.map((a) => a.accuracy);
     if (main) folder.appendMetrics({ event: 'zero-shot', accuracy: state.zeroShot });
   }
@@ -153,9 +154,9 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
       }
       const file = folder.taskCheckpoint(k);
       if (main) await writeSafetensorsAsync(file, spec.model.stateDict());
-      // A strategy that does not train never changes the model: its first evaluation stands for every row.
-      const unchanged = trains ? undefined : lastRow;
-      const row = unchanged ?? (await evaluate(spec.model));
+      // A strategy that does not train never changes the model: its first evaluation stands for every row (MTIL).
+      const unchanged = trains || !protocol.reusesUnchanged ? undefined : lastRow;
+      const row = unchanged ?? (await protocol.afterTask(spec.model, k));
       lastRow = row;
       state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined };
       if (main) {
@@ -170,17 +171,12 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   } finally {
     await trainer.end();
   }
-  const metrics = accuracyMetrics(state.accuracy);
+  const summary = protocol.summary(spec.method ?? strategy.name, state.accuracy, state.zeroShot);
   state = { ...state, finished: true };
-  const result: RunResult = { dir: spec.dir, tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot, metrics };
+  const result: RunResult = { dir: spec.dir, tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot, ...summary };
   if (!main) return result;
   folder.writeState(state);
-  folder.writeJson('results.json', {
-    methods: [
-      { method: spec.method ?? strategy.name, matrix: { tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot }, metrics: summaryMetrics(metrics) },
-    ],
-    config: spec.config,
-  });
+  folder.writeJson('results.json', { methods: [summary.entry], config: spec.config });
   return result;
 }
 

@@ -1,12 +1,22 @@
 /** Printing of run results shared by the train, benchmark and demo commands. */
-import type { MethodResult } from '../report';
+import type { ReportMethod } from '../report';
 
 function fixed(v: number | undefined | null): string {
   return v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(1);
 }
 
-/** The accuracy matrix as an aligned text table (rows: after task i; columns: task j). */
-export function matrixTable(result: MethodResult): string {
+/**
+ * The accuracy matrix as an aligned text table (rows: after task i; columns: task j); for a
+ * class-incremental run, the accuracy over the seen classes after each step.
+ */
+export function matrixTable(result: ReportMethod): string {
+  if (!('matrix' in result)) {
+    const { steps, stepAccuracy } = result.classIncremental;
+    const width = Math.max(10, ...steps.map((t) => t.length));
+    return [`${'after step'.padEnd(width)} accuracy (seen classes)`, ...steps.map((t, i) => `${t.padEnd(width)} ${fixed(stepAccuracy[i]).padStart(8)}`)].join(
+      '\n',
+    );
+  }
   const { tasks, accuracy } = result.matrix;
   const width = Math.max(8, ...tasks.map((t) => t.length));
   const head = ['after ↓ / on →'.padEnd(width), ...tasks.map((t) => t.padStart(width))].join(' ');
@@ -15,10 +25,11 @@ export function matrixTable(result: MethodResult): string {
 }
 
 /** Transfer / Avg / Last (and BWT) of several methods side by side, as Markdown. */
-export function methodsTable(results: MethodResult[]): string {
+export function methodsTable(results: ReportMethod[]): string {
   const lines = ['| Method | Transfer | Avg | Last | BWT |', '| --- | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
-    lines.push(`| ${r.method} | ${fixed(r.metrics.transfer)} | ${fixed(r.metrics.avg)} | ${fixed(r.metrics.last)} | ${fixed(r.metrics.bwt)} |`);
+    const m: { transfer?: number; avg: number; last: number; bwt?: number } = r.metrics;
+    lines.push(`| ${r.method} | ${fixed(m.transfer)} | ${fixed(m.avg)} | ${fixed(m.last)} | ${fixed(m.bwt)} |`);
   }
   return lines.join('\n');
 }

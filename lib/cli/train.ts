@@ -11,12 +11,11 @@ import type { BenchmarkConfig } from '../cl/benchmark/config';
 import { validateBenchmarkConfig } from '../cl/benchmark/config';
 import { readJsonFile } from '../io/json-file';
 import { evaluateAll } from '../cl/evaluation';
-import { summaryMetrics } from '../cl/metrics';
 import { runExperiment, type RunResult } from '../cl/runner';
 import type { StepEvent } from '../cl/trainer';
 import { loadClip } from '../clip/checkpoint';
 import { ZsclError } from '../errors';
-import { writeReport, type MethodResult } from '../report';
+import { writeReport, type ReportMethod } from '../report';
 import { STRATEGIES, type StrategyName } from '../cl/strategies';
 import { EventEmitter } from 'node:events';
 import { ProcessGroup } from '../distributed/process-group';
@@ -66,8 +65,9 @@ async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOpt
   }
 }
 
-function methodResult(name: string, result: RunResult): MethodResult {
-  return { method: name, matrix: { tasks: result.tasks, accuracy: result.accuracy, zeroShot: result.zeroShot }, metrics: summaryMetrics(result.metrics) };
+// The run's results.json entry (an accuracy matrix, or a class-incremental curve) under `name`.
+function methodResult(name: string, result: RunResult): ReportMethod {
+  return { ...result.entry, method: name };
 }
 
 /** Runs `body` in this process, or as N data-parallel processes with `--nproc N`. */
@@ -81,10 +81,11 @@ async function maybeDataParallel(nproc: number | undefined, body: (group: Proces
   }
 }
 
-async function finish(dir: string, results: MethodResult[], config: unknown, json: boolean | undefined): Promise<void> {
+async function finish(dir: string, results: ReportMethod[], config: unknown, json: boolean | undefined): Promise<void> {
   const files = await writeReport(path.join(dir, 'report'), { methods: results, config: config as Record<string, unknown> });
   if (json) {
-    console.log(JSON.stringify({ dir, methods: results.map((r) => ({ method: r.method, ...r.metrics, accuracy: r.matrix.accuracy })) }));
+    const rows = (r: ReportMethod) => ('matrix' in r ? { accuracy: r.matrix.accuracy } : { stepAccuracy: r.classIncremental.stepAccuracy });
+    console.log(JSON.stringify({ dir, methods: results.map((r) => ({ method: r.method, ...r.metrics, ...rows(r) })) }));
     return;
   }
   for (const r of results) console.log(`\n${r.method}\n${matrixTable(r)}`);
@@ -132,7 +133,7 @@ export function registerTrain(program: Command): void {
       const config = readBenchmarkConfig(file);
       const names = (o.strategies ?? config.strategy).split(',').map((s) => s.trim()) as StrategyName[];
       for (const n of names) if (!STRATEGIES.includes(n)) throw new ZsclError(`unknown strategy '${n}'; known: ${STRATEGIES.join(', ')}`, 'E_CONFIG');
-      const results: MethodResult[] = [];
+      const results: ReportMethod[] = [];
       for (const strategy of names) {
         const result = await trainConfig({ ...config, strategy, name: strategy }, path.join(o.out, strategy), o);
         results.push(methodResult(strategy, result));

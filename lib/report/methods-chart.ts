@@ -6,7 +6,7 @@ import { AXIS_FONT, PERCENT_AXIS_WIDTH, percentAxis, yOfPercent } from './percen
 import { seriesStyle } from './series-style';
 import { px, svgDocument, svgText } from './svg';
 import { fitText, textWidth } from './text-width';
-import type { Chart, MethodMetrics, MethodResult } from './types';
+import type { Chart, MethodMetrics, ReportMethod } from './types';
 import { validateReportInput } from './validate';
 
 /** Options of {@link methodsChart}. */
@@ -16,7 +16,7 @@ export interface MethodsChartOptions {
 }
 
 /** The bar groups: metrics on the 0..100 % scale. BWT and forgetting are differences; the tables show them. */
-const GROUPS: { key: keyof MethodMetrics; label: string }[] = [
+const ALL_GROUPS: { key: keyof MethodMetrics; label: string }[] = [
   { key: 'transfer', label: 'Transfer' },
   { key: 'avg', label: 'Avg' },
   { key: 'last', label: 'Last' },
@@ -28,14 +28,17 @@ const VALUE_FONT = 11;
 const PLOT_HEIGHT = 260;
 
 /**
- * Renders Transfer, Avg and Last of every method as grouped bars on a fixed 0..100 % axis, values
+ * Renders Transfer (when reported), Avg and Last of every method as grouped bars on a fixed 0..100 % axis, values
  * printed on the bars and a legend naming the methods. Sync.
  * @throws ZsclError E_ARG when `methods` is empty or holds an invalid {@link MethodResult}.
  */
-export function methodsChart(methods: MethodResult[], options: MethodsChartOptions = {}): Chart {
+export function methodsChart(methods: ReportMethod[], options: MethodsChartOptions = {}): Chart {
   const checked = validateReportInput({ methods }, 'methodsChart').methods;
-  const title = options.title ?? 'Transfer / Avg / Last by method';
-  const bar = Math.max(8, Math.min(40, Math.floor(480 / (GROUPS.length * checked.length))));
+  const value = (m: ReportMethod, key: keyof MethodMetrics): number | undefined => (m.metrics as Partial<MethodMetrics>)[key];
+  // Class-incremental runs report no Transfer: its group is left out when no method has it.
+  const groups = ALL_GROUPS.filter((g) => checked.some((m) => value(m, g.key) !== undefined));
+  const title = options.title ?? `${groups.map((g) => g.label).join(' / ')} by method`;
+  const bar = Math.max(8, Math.min(40, Math.floor(480 / (groups.length * checked.length))));
   const gap = Math.max(24, bar);
   const groupWidth = bar * checked.length;
   // A value wider than its bar is written vertically above it.
@@ -45,7 +48,7 @@ export function methodsChart(methods: MethodResult[], options: MethodsChartOptio
   const plot: PlotArea = {
     x: MARGIN + PERCENT_AXIS_WIDTH,
     y: MARGIN + TITLE_FONT + 12 + valueRoom,
-    width: GROUPS.length * groupWidth + (GROUPS.length + 1) * gap,
+    width: groups.length * groupWidth + (groups.length + 1) * gap,
     height: PLOT_HEIGHT,
   };
   const entries = checked.map((m, k) => ({ label: m.method, style: seriesStyle(k) }));
@@ -58,16 +61,17 @@ export function methodsChart(methods: MethodResult[], options: MethodsChartOptio
   const parts: string[] = [];
   parts.push(svgText(MARGIN, MARGIN + TITLE_FONT, fitText(title, width - 2 * MARGIN, TITLE_FONT, true), { size: TITLE_FONT, bold: true }));
   parts.push(...percentAxis(plot, 'percent'));
-  GROUPS.forEach((group, g) => {
+  groups.forEach((group, g) => {
     const groupX = plot.x + gap + g * (groupWidth + gap);
     checked.forEach((m, k) => {
-      const value = m.metrics[group.key] as number;
+      const v = value(m, group.key);
+      if (v === undefined) return;
       const x = groupX + k * bar;
-      const top = yOfPercent(plot, value);
+      const top = yOfPercent(plot, v);
       const base = plot.y + plot.height;
       const { color } = seriesStyle(k);
       parts.push(`<rect x="${px(x + 1)}" y="${px(top)}" width="${px(bar - 2)}" height="${px(base - top)}" fill="${color}"/>`);
-      const text = formatNumber(value);
+      const text = formatNumber(v);
       if (verticalValues) {
         parts.push(svgText(x + bar / 2 + VALUE_FONT * 0.36, top - 4, text, { size: VALUE_FONT, rotate: -90, fill: '#333333' }));
       } else {

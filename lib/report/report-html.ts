@@ -3,8 +3,8 @@ import { configRows } from './config-summary';
 import { escapeMarkup } from './escape-markup';
 import { formatNumber } from './format-number';
 import type { Table } from './tables';
-import { accuracyTable, methodsTable } from './tables';
-import type { ReportInput } from './types';
+import { accuracyTable, methodsTable, stepsTable } from './tables';
+import type { MethodMetrics, ReportInput, ReportMethod } from './types';
 
 /** A rendered chart to embed: PNG bytes, its size in CSS px and its alternative text. */
 export interface EmbeddedImage {
@@ -14,10 +14,15 @@ export interface EmbeddedImage {
   alt: string;
 }
 
-/** The charts of a report, per method in the order of `input.methods`. */
+/** The charts of a report. */
 export interface ReportImages {
   methodsChart: EmbeddedImage;
+  /** Per matrix (MTIL) method, in the order of `input.methods`. */
   methods: { stem: string; heatmap: EmbeddedImage; retention: EmbeddedImage }[];
+  /** The incremental-accuracy curves of the class-incremental methods (when there are any). */
+  incremental?: EmbeddedImage;
+  /** Section anchors by method name (default: the matrix methods' stems; a class-incremental method's index otherwise). */
+  stems?: Record<string, string>;
 }
 
 const CSS = `
@@ -90,7 +95,7 @@ function tableHtml(table: Table, zeroShotRow = false): string {
   return `<div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;
 }
 
-function metricsHtml(metrics: ReportInput['methods'][number]['metrics']): string {
+function metricsHtml(metrics: Partial<MethodMetrics>): string {
   const items: [string, number | undefined][] = [
     ['Transfer', metrics.transfer],
     ['Avg', metrics.avg],
@@ -104,18 +109,33 @@ function metricsHtml(metrics: ReportInput['methods'][number]['metrics']): string
 
 /**
  * The report page: title, navigation, the methods table (best value per column in bold) and chart,
- * the run's config, and per method its metrics, accuracy-matrix table, heatmap and retention
- * curves. Every name is HTML-escaped; nothing is loaded from elsewhere. Sync.
- * Expects validated input (see validateReportInput) and one image set per method.
+ * (and the incremental-accuracy curves of class-incremental runs), the run's config, and per
+ * method its metrics and either its accuracy-matrix table, heatmap and retention curves (MTIL) or
+ * its accuracy after each step (CIL). Every name is HTML-escaped; nothing is loaded from
+ * elsewhere. Sync. Expects validated input (see validateReportInput) and one image set per matrix method.
  */
 export function reportHtml(input: ReportInput, images: ReportImages): string {
   const title = input.title ?? 'zscl report';
-  const taskCounts = [...new Set(input.methods.map((m) => m.matrix.tasks.length))].join(' / ');
+  const taskCounts = [...new Set(input.methods.map(taskCount))].join(' / ');
   const methodCount = `${input.methods.length} method${input.methods.length === 1 ? '' : 's'}`;
+  const matrixImages = new Map(input.methods.flatMap((m) => ('matrix' in m ? [m.method] : [])).map((name, k) => [name, images.methods[k]]));
+  const stem = (m: ReportMethod, k: number) => images.stems?.[m.method] ?? matrixImages.get(m.method)?.stem ?? `m${k}`;
   const nav = [
     '<a href="#methods">Methods</a>',
     ...(input.config ? ['<a href="#run">Run</a>'] : []),
-    ...input.methods.map((m, k) => `<a href="#method-${images.methods[k].stem}">${escapeMarkup(m.method)}</a>`),
+    ...input.methods.map((m, k) => `<a href="#method-${stem(m, k)}">${escapeMarkup(m.method)}</a>`),
+  ];
+  const explained = [
+    ...(input.methods.some((m) => 'matrix' in m)
+      ? [
+          'Transfer: accuracy on tasks before they are trained (zero-shot transfer). Avg: mean of the whole accuracy matrix. Last: mean accuracy after the final task.',
+        ]
+      : []),
+    ...(input.methods.some((m) => 'classIncremental' in m)
+      ? [
+          'Class-incremental runs: Avg is the mean over steps of the accuracy on all classes seen so far (average incremental accuracy); Last is that accuracy after the final step.',
+        ]
+      : []),
   ];
   const out: string[] = [
     '<!DOCTYPE html>',
@@ -132,9 +152,10 @@ export function reportHtml(input: ReportInput, images: ReportImages): string {
     `<header><h1>${escapeMarkup(title)}</h1><p class="muted">${methodCount}, ${taskCounts} tasks. Accuracies are top-1 in percent.</p>`,
     `<nav>${nav.join('')}</nav></header>`,
     '<section id="methods"><h2>Methods</h2>',
-    '<p class="muted">Transfer: accuracy on tasks before they are trained (zero-shot transfer). Avg: mean of the whole accuracy matrix. Last: mean accuracy after the final task. Bold: best per column.</p>',
+    `<p class="muted">${escapeMarkup([...explained, 'Bold: best per column.'].join(' '))}</p>`,
     tableHtml(methodsTable(input.methods)),
-    imageHtml(images.methodsChart, 'Transfer, Avg and Last of each method.'),
+    imageHtml(images.methodsChart, 'The summary metrics of each method.'),
+    ...(images.incremental ? [imageHtml(images.incremental, 'Accuracy over all classes seen so far after each step (incremental accuracy).')] : []),
     '</section>',
   ];
   if (input.config) {
@@ -144,9 +165,16 @@ export function reportHtml(input: ReportInput, images: ReportImages): string {
     out.push('</section>');
   }
   input.methods.forEach((m, k) => {
-    const { stem, heatmap, retention } = images.methods[k];
-    out.push(`<section id="method-${stem}"><h2>${escapeMarkup(m.method)}</h2>`);
+    out.push(`<section id="method-${stem(m, k)}"><h2>${escapeMarkup(m.method)}</h2>`);
     out.push(metricsHtml(m.metrics));
+    if (!('matrix' in m)) {
+      out.push('<h3>Accuracy after each step (%)</h3>');
+      out.push('<p class="muted">Over all classes seen so far, on the union of their test sets.</p>');
+      out.push(tableHtml(stepsTable(m.classIncremental)));
+      out.push('</section>');
+      return;
+    }
+    const { heatmap, retention } = matrixImages.get(m.method)!;
     out.push('<h3>Accuracy matrix (%)</h3>');
     out.push('<p class="muted">Row: after training that task. Column: accuracy on that task.</p>');
     out.push(tableHtml(accuracyTable(m.matrix), m.matrix.zeroShot !== undefined));
@@ -154,7 +182,14 @@ export function reportHtml(input: ReportInput, images: ReportImages): string {
     out.push(imageHtml(retention, `Accuracy on each task of ${m.method} after each training step.`));
     out.push('</section>');
   });
-  out.push('<footer>Written by <code>zscl report</code>. The same numbers, unrounded: report.json, report.csv and matrix-*.csv beside this page.</footer>');
+  out.push(
+    '<footer>Written by <code>zscl report</code>. The same numbers, unrounded: report.json, report.csv, matrix-*.csv and steps-*.csv beside this page.</footer>',
+  );
   out.push('</main>', '</body>', '</html>', '');
   return out.join('\n');
+}
+
+/** Tasks of a matrix run, steps of a class-incremental one. */
+function taskCount(m: ReportMethod): number {
+  return 'matrix' in m ? m.matrix.tasks.length : m.classIncremental.steps.length;
 }

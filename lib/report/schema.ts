@@ -96,13 +96,62 @@ export const methodResultSchema = z.object(
   { error: 'expected an object { method, matrix, metrics }' },
 );
 
+/**
+ * The accuracy curve of a class-incremental run (docs/cil.md): after each step, the accuracy over
+ * all classes seen so far; Avg is its mean (average incremental accuracy), Last its final value.
+ */
+export const classIncrementalSchema = z
+  .object(
+    {
+      /** The evaluation after each step, by name, in step order. */
+      steps: z
+        .array(name(), { error: 'expected a non-empty array of step names' })
+        .min(1, { error: 'expected a non-empty array of step names' })
+        .max(MAX_TASKS, { error: `expected at most ${MAX_TASKS} steps` }),
+      /** Percent over all classes seen so far, after each step. */
+      stepAccuracy: percentRow,
+      avg: percent,
+      last: percent,
+    },
+    { error: 'expected an object { steps, stepAccuracy, avg, last }' },
+  )
+  .superRefine((c, ctx) => {
+    if (c.stepAccuracy.length !== c.steps.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['stepAccuracy'],
+        message: `expected ${c.steps.length} percentages (one per step) but it has ${c.stepAccuracy.length}`,
+      });
+    }
+  });
+
+/** One class-incremental method's run: its accuracy curve and its Avg and Last. */
+export const classIncrementalResultSchema = z.object(
+  {
+    method: name(),
+    classIncremental: classIncrementalSchema,
+    metrics: z.object({ avg: finite(), last: finite() }, { error: 'expected an object { avg, last }' }),
+  },
+  { error: 'expected an object { method, classIncremental, metrics }' },
+);
+
+// An entry with `classIncremental` is a CIL run, any other a matrix run; each is checked (and its
+// errors named) by its own schema rather than as an opaque union.
+const reportMethodSchema = z.unknown().transform((value, ctx) => {
+  const cil = typeof value === 'object' && value !== null && 'classIncremental' in value;
+  const result = (cil ? classIncrementalResultSchema : methodResultSchema).safeParse(value);
+  if (result.success) return result.data as z.output<typeof methodResultSchema> | z.output<typeof classIncrementalResultSchema>;
+  for (const issue of result.error.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
+
 /** Everything a report shows; also the format of a run's results.json. */
 export const reportInputSchema = z
   .object(
     {
       /** At least one method; names are unique. */
       methods: z
-        .array(methodResultSchema, { error: 'expected a non-empty array of method results' })
+        .array(reportMethodSchema, { error: 'expected a non-empty array of method results' })
         .min(1, { error: 'expected a non-empty array of method results' }),
       /** Run settings shown as "Run" in the HTML page (any JSON object; nested keys are flattened). */
       config: z.record(z.string(), z.unknown(), { error: 'expected an object' }).optional(),

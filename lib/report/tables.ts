@@ -2,7 +2,7 @@
  * The report's tables as data, rendered by csv-table.ts, markdown-table.ts and report-html.ts,
  * so all formats show the same rows and columns.
  */
-import type { AccuracyMatrix, MethodMetrics, MethodResult } from './types';
+import type { AccuracyMatrix, ClassIncrementalCurve, MethodMetrics, ReportMethod } from './types';
 
 /** A table cell: text, a number, or `null` for "not reported". */
 export type Cell = string | number | null;
@@ -36,8 +36,23 @@ export function accuracyTable(matrix: AccuracyMatrix): Table {
   return { columns, rows };
 }
 
+/**
+ * The accuracy curve of a class-incremental run as a table: one row per step with its name and the
+ * accuracy over all classes seen so far. Sync. Expects a validated curve.
+ */
+export function stepsTable(curve: ClassIncrementalCurve): Table {
+  return {
+    columns: [
+      { title: 'after step', numeric: false },
+      { title: 'accuracy (seen classes)', numeric: true },
+    ],
+    rows: curve.steps.map((step, i) => [step, curve.stepAccuracy[i]]),
+  };
+}
+
+// Transfer is shown when a matrix method reports it (class-incremental runs have only Avg and Last).
 const METRIC_COLUMNS: { key: keyof MethodMetrics; title: string; optional: boolean; better: 'higher' | 'lower' }[] = [
-  { key: 'transfer', title: 'Transfer', optional: false, better: 'higher' },
+  { key: 'transfer', title: 'Transfer', optional: true, better: 'higher' },
   { key: 'avg', title: 'Avg', optional: false, better: 'higher' },
   { key: 'last', title: 'Last', optional: false, better: 'higher' },
   { key: 'bwt', title: 'BWT', optional: true, better: 'higher' },
@@ -45,13 +60,14 @@ const METRIC_COLUMNS: { key: keyof MethodMetrics; title: string; optional: boole
 ];
 
 /**
- * Methods side by side: Method, Transfer, Avg, Last, then BWT and Forgetting when any method
- * reports them (`null` for methods that do not). Sync. Expects validated results.
+ * Methods side by side: Method, Transfer (when any method reports it), Avg, Last, then BWT and
+ * Forgetting when any method reports them (`null` for methods that do not). Sync. Expects validated results.
  */
-export function methodsTable(methods: MethodResult[]): Table {
-  const shown = METRIC_COLUMNS.filter((c) => !c.optional || methods.some((m) => m.metrics[c.key] !== undefined));
+export function methodsTable(methods: ReportMethod[]): Table {
+  const value = (m: ReportMethod, key: keyof MethodMetrics): number | undefined => (m.metrics as Partial<MethodMetrics>)[key];
+  const shown = METRIC_COLUMNS.filter((c) => !c.optional || methods.some((m) => value(m, c.key) !== undefined));
   return {
     columns: [{ title: 'Method', numeric: false }, ...shown.map((c) => ({ title: c.title, numeric: true, better: c.better }))],
-    rows: methods.map((m) => [m.method, ...shown.map((c) => m.metrics[c.key] ?? null)]),
+    rows: methods.map((m) => [m.method, ...shown.map((c) => value(m, c.key) ?? null)]),
   };
 }

@@ -1,6 +1,13 @@
 /** The data a report is made from. Plain JSON-compatible objects: the report layer never trains. */
 import type { z } from 'zod';
-import type { accuracyMatrixSchema, methodMetricsSchema, methodResultSchema, reportInputSchema } from './schema';
+import type {
+  accuracyMatrixSchema,
+  classIncrementalResultSchema,
+  classIncrementalSchema,
+  methodMetricsSchema,
+  methodResultSchema,
+  reportInputSchema,
+} from './schema';
 
 /** Accuracies of one continual-learning run, in percent (see {@link accuracyMatrixSchema}). */
 export type AccuracyMatrix = z.infer<typeof accuracyMatrixSchema>;
@@ -10,6 +17,15 @@ export type MethodMetrics = z.infer<typeof methodMetricsSchema>;
 
 /** One method's run: its accuracy matrix and its metrics. */
 export type MethodResult = z.infer<typeof methodResultSchema>;
+
+/** The accuracy curve of a class-incremental run (see {@link classIncrementalSchema}). */
+export type ClassIncrementalCurve = z.infer<typeof classIncrementalSchema>;
+
+/** One class-incremental method's run: its accuracy curve, Avg and Last. */
+export type ClassIncrementalResult = z.infer<typeof classIncrementalResultSchema>;
+
+/** One entry of a report: a matrix run (MTIL) or a class-incremental run. */
+export type ReportMethod = MethodResult | ClassIncrementalResult;
 
 /**
  * Everything a report shows. It is also the format of a run's `results.json`
@@ -30,8 +46,19 @@ export interface ReportFiles {
   html: string;
   /** methods.png: Transfer/Avg/Last bars per method. */
   methodsChart: string;
-  /** Per method, in input order. */
+  /** Per matrix (MTIL) method, in input order. */
   methods: MethodFiles[];
+  /** Per class-incremental method, in input order. */
+  classIncremental: ClassIncrementalFiles[];
+  /** incremental-accuracy.svg and .png: every class-incremental method's curve (absent without one). */
+  incrementalChart?: { svg: string; png: string };
+}
+
+/** The files of one class-incremental method. */
+export interface ClassIncrementalFiles {
+  method: string;
+  /** steps-<stem>.csv: the accuracy after each step. */
+  stepsCsv: string;
 }
 
 /** The files of one method; names use a sanitized, unique stem of the method name. */

@@ -5,14 +5,15 @@ import { ZsclError, describeValue } from '../errors';
 import { toCsv } from './csv-table';
 import { uniqueFileStems } from './file-stems';
 import { heatmapChart } from './heatmap';
+import { incrementalChart } from './incremental-chart';
 import { methodsChart } from './methods-chart';
 import { chartToPng } from './rasterize';
 import type { EmbeddedImage } from './report-html';
 import { reportHtml } from './report-html';
 import { reportMarkdown } from './report-markdown';
 import { retentionChart } from './retention';
-import { accuracyTable, methodsTable } from './tables';
-import type { Chart, ReportFiles, ReportInput } from './types';
+import { accuracyTable, methodsTable, stepsTable } from './tables';
+import type { Chart, ClassIncrementalResult, MethodResult, ReportFiles, ReportInput } from './types';
 import { validateReportInput } from './validate';
 
 /** Identifies report.json; its other keys are a valid results.json, so a report can be re-rendered. */
@@ -33,8 +34,9 @@ async function writeFile(file: string, data: string | Buffer): Promise<void> {
 /**
  * Writes the report of `input` into `dir` (created if missing; existing report files are
  * replaced): report.json (the validated input), report.csv (methods table), report.md, one
- * matrix-<stem>.csv, heatmap-<stem>.png and retention-<stem>.png per method, methods.png and a
- * self-contained report.html. Stems are sanitized, unique forms of the method names. Async.
+ * matrix-<stem>.csv, heatmap-<stem>.png and retention-<stem>.png per matrix (MTIL) method, one
+ * steps-<stem>.csv per class-incremental method and incremental-accuracy.svg/.png with their
+ * curves, methods.png and a self-contained report.html. Stems are sanitized, unique forms of the method names. Async.
  * @returns the absolute paths written.
  * @throws ZsclError E_ARG for invalid input (see validateReportInput); E_IO when the folder or a
  *   file cannot be written; E_FORMAT if a chart cannot be rasterised.
@@ -52,15 +54,20 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
   }
 
   const stems = uniqueFileStems(report.methods.map((m) => m.method));
-  const [summaryImage, methodImages] = await Promise.all([
-    embed(methodsChart(report.methods), 'Bar chart of Transfer, Avg and Last per method'),
+  // Matrix (MTIL) methods get a heatmap and retention curves; class-incremental ones share one curve chart.
+  const matrices = report.methods.flatMap((m, k) => ('matrix' in m ? [{ m: m as MethodResult, stem: stems[k] }] : []));
+  const incremental = report.methods.flatMap((m, k) => ('classIncremental' in m ? [{ m: m as ClassIncrementalResult, stem: stems[k] }] : []));
+  const curve = incremental.length ? incrementalChart(incremental.map((e) => e.m)) : undefined;
+  const [summaryImage, methodImages, curveImage] = await Promise.all([
+    embed(methodsChart(report.methods), 'Bar chart of the summary metrics per method'),
     Promise.all(
-      report.methods.map(async (m, k) => ({
-        stem: stems[k],
+      matrices.map(async ({ m, stem }) => ({
+        stem,
         heatmap: await embed(heatmapChart(m.matrix, { title: `${m.method}: accuracy (%) after each task` }), `Accuracy-matrix heatmap of ${m.method}`),
         retention: await embed(retentionChart(m.matrix, { title: `${m.method}: accuracy on each task during training` }), `Retention curves of ${m.method}`),
       })),
     ),
+    curve ? embed(curve, 'Accuracy over all classes seen so far after each step, per method') : undefined,
   ]);
 
   const files: ReportFiles = {
@@ -70,25 +77,39 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
     markdown: path.join(out, 'report.md'),
     html: path.join(out, 'report.html'),
     methodsChart: path.join(out, 'methods.png'),
-    methods: report.methods.map((m, k) => ({
+    methods: matrices.map(({ m, stem }) => ({
       method: m.method,
-      matrixCsv: path.join(out, `matrix-${stems[k]}.csv`),
-      heatmap: path.join(out, `heatmap-${stems[k]}.png`),
-      retention: path.join(out, `retention-${stems[k]}.png`),
+      matrixCsv: path.join(out, `matrix-${stem}.csv`),
+      heatmap: path.join(out, `heatmap-${stem}.png`),
+      retention: path.join(out, `retention-${stem}.png`),
     })),
+    classIncremental: incremental.map(({ m, stem }) => ({ method: m.method, stepsCsv: path.join(out, `steps-${stem}.csv`) })),
+    ...(curve ? { incrementalChart: { svg: path.join(out, 'incremental-accuracy.svg'), png: path.join(out, 'incremental-accuracy.png') } } : {}),
   };
   await Promise.all([
     writeFile(files.json, JSON.stringify({ ...REPORT_FORMAT, ...report }, null, 2) + '\n'),
     writeFile(files.csv, toCsv(methodsTable(report.methods))),
     writeFile(files.markdown, reportMarkdown(report)),
     writeFile(files.methodsChart, summaryImage.png),
-    ...report.methods.flatMap((m, k) => [
+    ...matrices.flatMap(({ m }, k) => [
       writeFile(files.methods[k].matrixCsv, toCsv(accuracyTable(m.matrix))),
       writeFile(files.methods[k].heatmap, methodImages[k].heatmap.png),
       writeFile(files.methods[k].retention, methodImages[k].retention.png),
     ]),
+    ...incremental.map(({ m }, k) => writeFile(files.classIncremental[k].stepsCsv, toCsv(stepsTable(m.classIncremental)))),
+    ...(curve && curveImage && files.incrementalChart
+      ? [writeFile(files.incrementalChart.svg, curve.svg + '\n'), writeFile(files.incrementalChart.png, curveImage.png)]
+      : []),
   ]);
   // The page last: once it exists, everything it describes exists too.
-  await writeFile(files.html, reportHtml(report, { methodsChart: summaryImage, methods: methodImages }));
+  await writeFile(
+    files.html,
+    reportHtml(report, {
+      methodsChart: summaryImage,
+      methods: methodImages,
+      incremental: curveImage,
+      stems: Object.fromEntries(report.methods.map((m, k) => [m.method, stems[k]])),
+    }),
+  );
   return files;
 }

@@ -118,7 +118,7 @@ describe('writeReport', function () {
     assert.ok(html.startsWith('<!DOCTYPE html>'));
     for (const m of input().methods) {
       assert.ok(html.includes(`<h2>${escapeHtml(m.method)}</h2>`), m.method);
-      for (const t of m.matrix.tasks) assert.ok(html.includes(`>${escapeHtml(t)}</th>`), t);
+      for (const t of 'matrix' in m ? m.matrix.tasks : []) assert.ok(html.includes(`>${escapeHtml(t)}</th>`), t);
     }
     assert.ok(!html.includes('<b>"v2"</b>') && !html.includes('<img src=x'), 'no raw markup from names');
     assert.ok(html.includes('<title>MTIL &lt;order I&gt;</title>'));
