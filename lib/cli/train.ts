@@ -27,7 +27,7 @@ import { matrixTable, methodsTable } from './run-output';
  * Reads and validates a benchmark config file, and checks that the files it names exist. Sync.
  * @throws ZsclError E_IO when it cannot be read; E_CONFIG naming the JSON path of a bad key or value or of a missing file.
  */
-export function readBenchmarkConfig(file: string): BenchmarkConfig {
+function readBenchmarkConfig(file: string): BenchmarkConfig {
   return validateBenchmarkConfig(readJsonFile(file, { what: 'config', code: 'E_CONFIG' }), { checkFiles: true });
 }
 
