@@ -98,14 +98,67 @@ function spaces(names: readonly string[]): string[] {
 export function mtilDataset(name: MtilDatasetName, root: string, split: 'train' | 'test'): Dataset {
   if (split !== 'train' && split !== 'test') throw argumentError('mtilDataset', "split 'train' or 'test'", split);
   const info = mtilInfo(name);
-  const read = READERS[name];
-  const { samples, classNames } = read(root, split, info);
+  const { samples, classNames } = withLayout(name, root, split, () => READERS[name](root, split, info));
   const dataset = Array.isArray(samples) ? new ListDataset(samples) : samples;
   if (name === 'Caltech101' || name === 'EuroSAT' || name === 'SUN397') {
     const halves = splitTrainTest(dataset, { ratio: 0.8, seed: 42 });
     return withInfo(halves[split], classNames, info.templates);
   }
   return withInfo(dataset, classNames, info.templates);
+}
+
+/** The files each dataset's reader needs, relative to the data root (torchvision's layouts). */
+const LAYOUTS: Record<MtilDatasetName, (split: 'train' | 'test') => string[]> = {
+  Aircraft: (split) => [
+    'fgvc-aircraft-2013b/data/variants.txt   (one variant per line)',
+    `fgvc-aircraft-2013b/data/images_variant_${split}.txt   (lines '<id> <variant>')`,
+    'fgvc-aircraft-2013b/data/images/<id>.jpg',
+  ],
+  Caltech101: () => [
+    'caltech101/101_ObjectCategories/<category>/image_0001.jpg … image_<n>.jpg   (only these files)',
+    '(torchvision Caltech101 download; BACKGROUND_Google is ignored)',
+  ],
+  CIFAR100: () => ['cifar-100-python/{train,test,meta}   (torchvision CIFAR100 download)'],
+  DTD: (split) => [`dtd/dtd/labels/${split}1.txt   (lines '<class>/<image>.jpg')`, 'dtd/dtd/images/<class>/<image>.jpg'],
+  EuroSAT: () => ['eurosat/2750/<class>/<image>.jpg   (AnnualCrop, Forest, …, SeaLake; each with images)'],
+  Flowers: () => [
+    'flowers-102/jpg/image_00001.jpg …',
+    'flowers-102/imagelabels.mat   (MATLAB 5: labels, 1…102 per image)',
+    'flowers-102/setid.mat   (MATLAB 5: trnid, valid, tstid image ids)',
+  ],
+  Food: (split) => [`food-101/meta/${split}.json   ({"<class>": ["<class>/<id>", …], …})`, 'food-101/images/<class>/<id>.jpg'],
+  MNIST: (split) => {
+    const prefix = split === 'train' ? 'train' : 't10k';
+    return [`MNIST/raw/${prefix}-images-idx3-ubyte[.gz]   (IDX: N × 28 × 28 uint8)`, `MNIST/raw/${prefix}-labels-idx1-ubyte[.gz]   (IDX: N uint8)`];
+  },
+  OxfordPet: (split) => [
+    `oxford-iiit-pet/annotations/${split === 'train' ? 'trainval' : 'test'}.txt   (lines '<Breed>_<n> <class id> <species> <breed id>')`,
+    'oxford-iiit-pet/images/<Breed>_<n>.jpg',
+  ],
+  StanfordCars: () => [
+    'stanford_cars/devkit/cars_meta.mat   (MATLAB 5: class_names cell array)',
+    'stanford_cars/devkit/cars_train_annos.mat   (MATLAB 5: annotations struct array with class, fname)',
+    'stanford_cars/cars_train/<fname>.jpg',
+    'stanford_cars/cars_test_annos_withlabels.mat',
+    'stanford_cars/cars_test/<fname>.jpg',
+  ],
+  SUN397: () => ['SUN397/ClassName.txt   (lines /<letter>/<class>[/<subclass>])', 'SUN397/<letter>/<class>[/<subclass>]/sun_<id>.jpg'],
+};
+
+/**
+ * Runs a reader; a format error it raises gets the dataset's expected layout appended (missing
+ * files already show it), and anything else it throws becomes such an E_FORMAT error.
+ */
+function withLayout<T>(name: MtilDatasetName, root: string, split: 'train' | 'test', read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ZsclError && (error.message.includes('Expected this layout') || error.code === 'E_ARG' || error.code === 'E_CONFIG')) throw error;
+    const code = error instanceof ZsclError ? error.code : 'E_FORMAT';
+    const message = error instanceof ZsclError ? error.message : `mtilDataset(${name}): cannot read ${root}: ${(error as Error).message}`;
+    const layout = LAYOUTS[name](split);
+    throw new ZsclError(`${message}. Expected this layout under ${root}:\n${layout.map((line) => `  ${line}`).join('\n')}`, code, { cause: error });
+  }
 }
 
 function withInfo(dataset: Dataset, classNames: readonly string[], templates: readonly string[]): Dataset {
@@ -163,10 +216,19 @@ const READERS: Record<MtilDatasetName, Reader> = {
       .map((e) => e.name)
       .filter((n) => n !== 'BACKGROUND_Google');
     const samples: Sample[] = [];
+    if (categories.length === 0) throw new ZsclError(`mtilDataset(Caltech101): ${base} has no category folders`, 'E_FORMAT');
     categories.forEach((category, label) => {
-      // torchvision counts the folder's entries and assumes image_0001 … image_000n.
-      const n = fs.readdirSync(path.join(base, category)).length;
-      for (let i = 1; i <= n; i++) samples.push(image(path.join(base, category, `image_${String(i).padStart(4, '0')}.jpg`), label));
+      // torchvision counts the folder's entries and assumes image_0001 … image_000n; any other
+      // entry would shift that count onto a file that does not exist.
+      const folder = path.join(base, category);
+      const names = listSorted(folder).map((e) => e.name);
+      const expected = names.map((_, i) => `image_${String(i + 1).padStart(4, '0')}.jpg`);
+      const stray = names.filter((n) => !expected.includes(n));
+      if (names.length === 0 || stray.length > 0) {
+        const what = names.length === 0 ? 'is empty' : `holds ${stray.map((n) => `'${n}'`).join(', ')}`;
+        throw new ZsclError(`mtilDataset(Caltech101): ${folder} ${what}; torchvision reads exactly image_0001.jpg … image_<n>.jpg there`, 'E_FORMAT');
+      }
+      for (const file of expected) samples.push(image(path.join(folder, file), label));
     });
     return { samples, classNames: info.classNames ?? categories };
   },
@@ -180,7 +242,15 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const base = path.join(root, 'dtd', 'dtd');
     const layout = [`dtd/dtd/labels/${split}1.txt`, 'dtd/dtd/images/<class>/<image>.jpg'];
     requirePath('mtilDataset(DTD)', path.join(base, 'labels', `${split}1.txt`), root, layout, 'file');
-    const entries = readLines(path.join(base, 'labels', `${split}1.txt`)).map((line) => line.trim().split('/'));
+    const entries = readLines(path.join(base, 'labels', `${split}1.txt`)).map((line, i) => {
+      const parts = line.trim().split('/');
+      if (parts.length !== 2 || parts[0] === '' || parts[1] === '')
+        throw new ZsclError(
+          `mtilDataset(DTD): line ${i + 1} of ${path.join(base, 'labels', `${split}1.txt`)} is not '<class>/<image>': '${line.trim()}'`,
+          'E_FORMAT',
+        );
+      return parts;
+    });
     const classes = [...new Set(entries.map(([cls]) => cls))].sort(comparePython);
     const index = new Map(classes.map((c, i) => [c, i]));
     const samples = entries.map(([cls, file]) => image(path.join(base, 'images', cls, file), index.get(cls)!));
@@ -222,6 +292,13 @@ const READERS: Record<MtilDatasetName, Reader> = {
       meta = JSON.parse(fs.readFileSync(path.join(base, 'meta', `${split}.json`), 'utf8')) as Record<string, string[]>;
     } catch (error) {
       throw new ZsclError(`mtilDataset(Food): food-101/meta/${split}.json is not valid JSON: ${(error as Error).message}`, 'E_FORMAT');
+    }
+    const metaFile = path.join(base, 'meta', `${split}.json`);
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+      throw new ZsclError(`mtilDataset(Food): ${metaFile} is not an object of class names`, 'E_FORMAT');
+    for (const [cls, files] of Object.entries(meta)) {
+      if (!Array.isArray(files) || !files.every((f) => typeof f === 'string'))
+        throw new ZsclError(`mtilDataset(Food): ${metaFile}: '${cls}' is not a list of image paths`, 'E_FORMAT');
     }
     const classes = Object.keys(meta).sort(comparePython);
     const index = new Map(classes.map((c, i) => [c, i]));
