@@ -8,8 +8,8 @@ import { ByteLevelTokenizer, ClipTokenizer, tokenizeToTensor } from '../../clip/
 import type { Tokenizer, Truncation } from '../../clip/tokenizer';
 import { fillTemplate } from '../../clip/zero-shot';
 import type { Dataset } from '../../data/dataset';
-import { SubsetDataset, fewShot, splitTrainTest } from '../../data/dataset';
-import { imageFolder } from '../../data/image-folder';
+import { SubsetDataset, fewShot, seededSubset } from '../../data/dataset';
+import { imageFolderSplits } from '../../data/image-folder';
 import { DataLoader } from '../../data/loader';
 import { manifestDataset } from '../../data/manifest';
 import { mtilDataset } from '../../data/mtil';
@@ -76,9 +76,8 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
     return fromDataset(manifestDataset(task.trainManifest), manifestDataset(task.testManifest));
   }
   if (task.imageFolder) {
-    const all = imageFolder(task.imageFolder);
-    const halves = splitTrainTest(all, { ratio: 0.8, seed: 42 });
-    return { ...fromDataset(halves.train, halves.test), classNames: [...(task.classNames ?? all.classNames ?? [])] };
+    const { train, test, classNames } = imageFolderSplits(task.imageFolder);
+    return { ...fromDataset(train, test), classNames: [...(task.classNames ?? classNames)] };
   }
   if (!isMtilDataset(task.dataset))
     throw new ZsclError(`task '${task.dataset}' is not an MTIL dataset; give imageFolder or trainManifest/testManifest`, 'E_CONFIG');
@@ -132,7 +131,7 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   // CIL: after step k, all classes seen so far on the union of their test sets (docs/cil.md).
   const evaluation: EvaluationSet[] = cil
     ? cil.evaluation({ size, batchSize: evaluationSettings(config).batchSize, seed, maxImages: config.evaluation?.maxImages })
-    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, config.evaluation?.maxImages));
+    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, seed, config.evaluation?.maxImages));
   // Only the data the strategy lists in its `needs` is built (reference files are read only then).
   const ref = config.reference;
   const referenceLoader = (images: Dataset): LoaderStream =>
@@ -186,14 +185,8 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   };
 }
 
-function evaluationSet(task: TaskData, size: number, batchSize: number, maxImages?: number): EvaluationSet {
-  const test =
-    maxImages && task.test.length > maxImages
-      ? new SubsetDataset(
-          task.test,
-          Array.from({ length: maxImages }, (_, i) => i),
-        )
-      : task.test;
+function evaluationSet(task: TaskData, size: number, batchSize: number, seed: number, maxImages?: number): EvaluationSet {
+  const test = maxImages && task.test.length > maxImages ? seededSubset(task.test, maxImages, seed) : task.test;
   return {
     name: task.name,
     classNames: task.classNames,
