@@ -99,7 +99,7 @@ export class SubsetDataset implements Dataset {
 }
 
 /** @throws ZsclError E_INDEX unless 0 ≤ index < dataset.length. */
-export function checkIndex(dataset: Dataset, index: number): void {
+function checkIndex(dataset: Dataset, index: number): void {
   if (!Number.isInteger(index) || index < 0 || index >= dataset.length) {
     throw new ZsclError(`dataset: index ${describeValue(index)} is outside 0…${dataset.length - 1}`, 'E_INDEX');
   }

@@ -65,7 +65,7 @@ export interface MtilInfo {
 }
 
 /** The folder of the dataset configs. */
-export const datasetConfigDir = path.join(packageRoot, 'configs', 'datasets');
+const datasetConfigDir = path.join(packageRoot, 'configs', 'datasets');
 
 /**
  * Templates and (when fixed) class names of an MTIL dataset. Sync.
