@@ -55,7 +55,9 @@ const zscl = (name: string, variant: { wc?: boolean; we?: boolean; distill?: (o:
   });
 
 // In MTIL the LwF teacher is the previous task's model; the reference's CIL LwF teacher aliases
-// the student (a bug, docs/method.md §4) — zscl implements the intended task-start teacher.
+// the student (a bug, docs/method.md §4) — zscl implements the intended task-start teacher, and
+// the reference's behaviour with `referenceAliasedTeacher`.
+const taskStartTeacher = (o: Options) => (o.referenceAliasedTeacher ? 'student' : 'task_start');
 const BUILT_IN: Record<StrategyName, Strategy> = {
   /** Evaluates the initial model only. */
   'zero-shot': defineStrategy({ name: 'zero-shot', needs: [], defaults, trains: false, plugins: () => [] }),
@@ -65,13 +67,13 @@ const BUILT_IN: Record<StrategyName, Strategy> = {
     name: 'lwf',
     needs: ['taskImages', 'taskPrompts'],
     defaults,
-    plugins: ({ data, options: o }) => [distill(o, { teacher: 'task_start', images: data.taskImages, texts: data.taskPrompts })],
+    plugins: ({ data, options: o }) => [distill(o, { teacher: taskStartTeacher(o), images: data.taskImages, texts: data.taskPrompts })],
   }),
   'lwf-vr': defineStrategy({
     name: 'lwf-vr',
     needs: ['taskImages', 'virtualTexts'],
     defaults,
-    plugins: ({ data, options: o }) => [distill(o, { teacher: 'task_start', images: data.taskImages, texts: () => data.virtualTexts })],
+    plugins: ({ data, options: o }) => [distill(o, { teacher: taskStartTeacher(o), images: data.taskImages, texts: () => data.virtualTexts })],
   }),
   icarl: defineStrategy({
     name: 'icarl',
@@ -83,7 +85,7 @@ const BUILT_IN: Record<StrategyName, Strategy> = {
         batchSize: o.memoryBatch,
         examples: data.examples,
         texts: data.taskPrompts,
-        teacher: setting === 'mtil' ? 'initial' : 'task_start',
+        teacher: o.referenceAliasedTeacher ? 'student' : setting === 'mtil' ? 'initial' : 'task_start',
         temperature: o.temperature,
         imageWeight: o.imageWeight,
         textWeight: o.textWeight,

@@ -40,12 +40,40 @@ export interface StrategyOptions {
   featureMseWeight?: number;
   /** Batch of reference images per step for iCaRL memory. */
   memoryBatch?: number;
+  /**
+   * LwF, LwF-VR, iCaRL: distil from the live student, as the reference's CIL code does by accident
+   * (its teacher aliases the student's storage, so the distillation gradient is zero and these
+   * baselines train as fine-tuning; docs/method.md §4). Default false: the paper's frozen teacher.
+   */
+  referenceAliasedTeacher?: boolean;
 }
 
 /** Defaults of the reference scripts (MTIL: mtil/scripts/*.sh; CIL: cil/configs/class/*.yaml), shared by the built-in strategies. */
 export const REFERENCE_DEFAULTS: Readonly<Record<Setting, Readonly<Required<StrategyOptions>>>> = {
-  mtil: { l2: 1, imageWeight: 1, textWeight: 1, temperature: 2, averageEvery: 100, wiseAlpha: 0.8, memorySize: 10000, featureMseWeight: 1, memoryBatch: 64 },
-  cil: { l2: 0, imageWeight: 5, textWeight: 5, temperature: 2, averageEvery: 10, wiseAlpha: 0.8, memorySize: 5000, featureMseWeight: 1, memoryBatch: 64 },
+  mtil: {
+    l2: 1,
+    imageWeight: 1,
+    textWeight: 1,
+    temperature: 2,
+    averageEvery: 100,
+    wiseAlpha: 0.8,
+    memorySize: 10000,
+    featureMseWeight: 1,
+    memoryBatch: 64,
+    referenceAliasedTeacher: false,
+  },
+  cil: {
+    l2: 0,
+    imageWeight: 5,
+    textWeight: 5,
+    temperature: 2,
+    averageEvery: 10,
+    wiseAlpha: 0.8,
+    memorySize: 5000,
+    featureMseWeight: 1,
+    memoryBatch: 64,
+    referenceAliasedTeacher: false,
+  },
 };
 
 /** What a strategy's `plugins` receives: the data it listed in `needs` (present), and its options with defaults filled in. */

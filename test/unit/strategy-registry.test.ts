@@ -28,6 +28,7 @@ describe('strategy registry', () => {
       memorySize: 10000,
       featureMseWeight: 1,
       memoryBatch: 64,
+      referenceAliasedTeacher: false,
     });
     assert.deepEqual(REFERENCE_DEFAULTS.cil, {
       l2: 0,
@@ -39,6 +40,7 @@ describe('strategy registry', () => {
       memorySize: 5000,
       featureMseWeight: 1,
       memoryBatch: 64,
+      referenceAliasedTeacher: false,
     });
     for (const name of STRATEGIES) assert.deepEqual(findStrategy(name).defaults, REFERENCE_DEFAULTS, name);
   });

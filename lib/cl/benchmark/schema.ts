@@ -43,6 +43,9 @@ const strategyOptionsSchema = object({
   memorySize: positiveInt().optional().meta({ description: 'iCaRL exemplars in memory' }),
   featureMseWeight: nonNegativeNumber().optional().meta({ description: 'weight of the feature-distillation MSE' }),
   memoryBatch: positiveInt().optional().meta({ description: 'iCaRL memory images per step' }),
+  referenceAliasedTeacher: flag()
+    .optional()
+    .meta({ description: "LwF/LwF-VR/iCaRL: distil from the live student (zero gradient), as the reference's CIL code does (docs/cil.md)" }),
 }).meta({ description: "overrides of the strategy's defaults (docs/strategies.md)" });
 
 // Compile-time guard: the schema lists exactly the options the strategies take.

@@ -27,8 +27,13 @@ import type { ImageStream } from '../task';
 import { frozenCopyAsync } from '../snapshot';
 import { TeacherImageCache } from '../teacher-image-cache';
 
-/** Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), or a given one. */
-export type TeacherChoice = 'initial' | 'task_start' | ClipModel;
+/**
+ * Which model teaches: the zero-shot model (ZSCL), the model at task start (LwF), a given one, or
+ * `'student'`: the live student itself, the reference's CIL LwF/iCaRL behaviour (its teacher
+ * aliases the student's storage, docs/method.md §4) — the teacher logits are the student's,
+ * detached, so the term has a value but an exactly zero gradient.
+ */
+export type TeacherChoice = 'initial' | 'task_start' | 'student' | ClipModel;
 
 export interface DistillationOptions {
   teacher?: TeacherChoice;
@@ -86,7 +91,10 @@ export class DistillationPlugin implements Plugin {
     this.ownsTeacher = choice === 'task_start';
     if (choice === 'initial') this.teacher = task.initial;
     else if (choice === 'task_start') this.teacher = await frozenCopyAsync(task.student);
-    else this.teacher = choice;
+    else if (choice === 'student') {
+      this.teacher = task.student;
+      this.textKey = undefined; // the student changed since the last task: its text features too
+    } else this.teacher = choice;
     this.tokens = this.options.texts(task);
     this.stream = this.options.images(task);
     this.imageCache.clear();
@@ -125,7 +133,8 @@ export class DistillationPlugin implements Plugin {
     const T = this.options.temperature ?? 2;
     let h = step.studentFeatures(this)!.normalize();
     const encode = async (images: Tensor) => (await noGrad(() => teacher.encodeImageAsync(images))).normalize();
-    let g = await this.imageCache.features(r, this.currentKeys, encode);
+    // An aliased teacher (the live student) gives the student's own features: no cache, no second forward.
+    let g = this.options.teacher === 'student' ? noGrad(() => h.detach()) : await this.imageCache.features(r, this.currentKeys, encode);
     if (step.group) {
       // Every rank computes the full-batch loss; the gather's backward sums h's gradient over
       // ranks, so after gradient averaging each reference image counts once.
