@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'E_CONFIG' // invalid configuration
   | 'E_CANCELLED' // operation cancelled by the caller
   | 'E_NONFINITE' // NaN or Inf where a finite value is required
-  | 'E_DIST'; // distributed training: a peer died or timed out, ranks disagree, rendezvous failed
+  | 'E_DIST' // distributed training: a peer died or timed out, ranks disagree, rendezvous failed
+  | 'E_GUARD'; // the zero-shot guard stopped a run whose probe accuracy dropped too far
 
 /** An error with a machine-readable {@link ErrorCode}. */
 export class ZsclError extends Error {

@@ -16,6 +16,8 @@ import { evaluationProtocol } from './evaluation-protocol';
 import type { Plugin, StepEvent } from './plugin';
 import { stepListener } from './plugin';
 import { RunFolder, type RunState } from './run-folder';
+import type { GuardEvent, GuardOptions, RetentionEvent } from './plugins/zero-shot-guard';
+import { ZeroShotGuardPlugin } from './plugins/zero-shot-guard';
 import { StepCheckpointPlugin } from './step-checkpoints';
 import type { Setting, Strategy, StrategyData, StrategyName, StrategyOptions } from './strategies';
 import { findStrategy, strategyPlugins } from './strategies';
@@ -62,6 +64,13 @@ export interface RunSpec {
   checkpointEvery?: number;
   /** Steps between metrics.jsonl lines (default 10). */
   logEvery?: number;
+  /**
+   * The live zero-shot guard (see ZeroShotGuardPlugin): a probe evaluated every `every` steps
+   * against the initial model; each check is a `retention` event and a metrics.jsonl line, a drop
+   * beyond `maxDrop` points warns (a `guard` event; a process warning when nobody listens), stops
+   * with E_GUARD after a checkpoint, or rolls back.
+   */
+  guard?: GuardOptions;
   /** The resolved configuration, saved as config.json. */
   config?: unknown;
   /** Name of the method in results.json (default: the strategy's name). */
@@ -81,6 +90,10 @@ export interface RunEvents {
   step: StepEvent;
   task: { taskIndex: number; name: string; accuracy: TaskAccuracy[] };
   checkpoint: { taskIndex: number; it: number | null; file: string };
+  /** A zero-shot guard check (RunSpec.guard). */
+  retention: RetentionEvent;
+  /** A zero-shot guard trip and its action. */
+  guard: GuardEvent;
 }
 
 /**
@@ -143,7 +156,13 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
     ...(trains ? strategyPlugins(strategy, spec.setting, spec.strategyData ?? {}, spec.strategyOptions) : []),
     ...(spec.plugins ?? []),
   ];
-  const trainer = new ContinualTrainer(spec.model, { ...spec.trainer, plugins: [...plugins, events_, checkpoints], signal: spec.signal, dataParallel: group });
+  const guard = spec.guard && trains ? [guardPlugin(spec.guard, spec.tokenize, events, main ? folder : undefined, checkpoints)] : [];
+  const trainer = new ContinualTrainer(spec.model, {
+    ...spec.trainer,
+    plugins: [...plugins, events_, checkpoints, ...guard],
+    signal: spec.signal,
+    dataParallel: group,
+  });
   try {
     const run = await trainer.begin(initial);
     for (let k = state.completedTasks; k < spec.tasks.length; k++) {
@@ -189,6 +208,32 @@ async function checkSameFolder(group: ProcessGroup, resuming: boolean, dir: stri
       'E_DIST',
     );
   }
+}
+
+// The guard reports to the run's events and metrics.jsonl, and checkpoints through the step checkpoints.
+function guardPlugin(
+  options: GuardOptions,
+  tokenize: TokenizeFn,
+  events: EventEmitter,
+  folder: RunFolder | undefined,
+  checkpoints: StepCheckpointPlugin,
+): Plugin {
+  return new ZeroShotGuardPlugin(options, {
+    tokenize,
+    retention: (e) => {
+      events.emit('retention', e);
+      folder?.appendMetrics({ event: 'retention', task: e.taskIndex, it: e.it, accuracy: e.accuracy, initial: e.initial, drop: e.drop, tripped: e.tripped });
+    },
+    tripped: (e) => {
+      if (events.listenerCount('guard') > 0) events.emit('guard', e);
+      else if (e.action === 'warn')
+        process.emitWarning(`zero-shot guard: probe accuracy dropped ${e.drop.toFixed(2)} points at task ${e.taskIndex} iteration ${e.it}`, {
+          code: 'E_GUARD',
+        });
+      folder?.appendMetrics({ event: 'guard', task: e.taskIndex, it: e.it, action: e.action, drop: e.drop });
+    },
+    checkpoint: (step) => checkpoints.saveNow(step),
+  });
 }
 
 function stepRecord(event: StepEvent): Record<string, unknown> {

@@ -49,6 +49,13 @@ export class StepCheckpointPlugin implements Plugin {
     this.options.saved(step.taskIndex, step.it);
   }
 
+  /** Checkpoints this step now, off the schedule (e.g. before the zero-shot guard stops the run). Returns the file. */
+  async saveNow(step: StepContext): Promise<string> {
+    if (this.options.writes) await this.save(step);
+    this.options.saved(step.taskIndex, step.it);
+    return this.options.folder.path(this.options.folder.stepCheckpoint(step.taskIndex, step.it, 'safetensors'));
+  }
+
   // The parts with checkpoint state, each under its key prefix.
   private parts(task: TaskContext): [string, Partial<Checkpointable<TaskContext>>][] {
     return [['optimizer', task.optimizer], ...task.plugins.map((p): [string, Plugin] => [`plugin.${p.name}`, p])];
