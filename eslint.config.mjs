@@ -14,6 +14,16 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules: the *Async / E_BUSY contract depends on every promise being awaited or handled.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
     files: ['scripts/**/*.js', '**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
