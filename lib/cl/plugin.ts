@@ -119,6 +119,11 @@ export interface Plugin {
   loadState?(state: CheckpointState, task: TaskContext): void;
   /** A capability: the model to serve while training runs, if not the student (e.g. the weight ensemble's average). */
   servingModel?(): ClipModel | undefined;
+  /**
+   * With {@link servingModel}: a number that changes whenever the served weights change (the
+   * service snapshots the model when it does). Without it the service snapshots at task ends only.
+   */
+  servingVersion?(): number;
   /** Frees what the plugin holds. */
   dispose?(): void;
 }

@@ -17,6 +17,7 @@ export class WeightEnsemblePlugin implements Plugin {
   private averaged: Tensor[] = [];
   private current: Tensor[] = [];
   private n = 0;
+  private updates = 0;
 
   constructor(readonly every = 100) {
     if (!Number.isInteger(every) || every < 1) throw new ZsclError(`weight ensemble: every must be a positive integer, got ${every}`, 'E_CONFIG');
@@ -25,6 +26,11 @@ export class WeightEnsemblePlugin implements Plugin {
   /** The averaged model of the running task (what serving hands out while it trains), or undefined between tasks. */
   servingModel(): ClipModel | undefined {
     return this.model;
+  }
+
+  /** Averaging updates so far in the run: changes exactly when the served average does. */
+  servingVersion(): number {
+    return this.updates;
   }
 
   /** Updates so far in this task. */
@@ -45,6 +51,7 @@ export class WeightEnsemblePlugin implements Plugin {
     if (update) {
       this.n += 1;
       await weightAverageAsync(this.averaged, this.current, this.n);
+      this.updates += 1;
     }
     step.trace.we_updated = update;
     step.trace.we_n = this.n;
@@ -63,6 +70,7 @@ export class WeightEnsemblePlugin implements Plugin {
     if (!this.model) return;
     this.model.loadStateDict(state.tensors ?? {});
     this.n = (state.json as { n: number }).n;
+    this.updates += 1; // the served average changed
   }
 
   dispose(): void {
