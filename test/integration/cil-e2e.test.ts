@@ -123,6 +123,38 @@ describe('zscl train runs the CIL configs end to end on miniatures (tiny model)'
   });
 });
 
+describe('runExperiment with setting cil', function () {
+  this.timeout(60000);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-cil-protocol-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('zero-shot: no initial row, step k evaluated on set k only, every step evaluated anew', async () => {
+    const run = tinyRun(path.join(root, 'zs'), 'zero-shot');
+    run.spec.setting = 'cil';
+    const evaluated: string[] = [];
+    run.spec.evaluation = run.spec.evaluation.map((set) => ({ ...set, batches: () => (evaluated.push(set.name), set.batches()) }));
+    try {
+      const result = await runExperiment(run.spec);
+      assert.equal(result.setting, 'cil');
+      assert.equal(result.zeroShot, undefined);
+      assert.deepEqual(
+        evaluated,
+        run.spec.evaluation.map((s) => s.name),
+      );
+      assert.equal(result.accuracy.length, 2);
+      for (const row of result.accuracy) assert.equal(row.length, 1);
+      if (result.setting !== 'cil') return;
+      assert.deepEqual(
+        result.classIncremental.stepAccuracy,
+        result.accuracy.map((r) => r[0]),
+      );
+      assert.equal(result.metrics.last, result.accuracy[1][0]);
+    } finally {
+      run.dispose();
+    }
+  });
+});
+
 // The reference's CIL LwF/LwF-VR/iCaRL teacher aliases the student (docs/cil.md): with
 // referenceAliasedTeacher the distillation has a value but no gradient, so LwF trains as fine-tuning.
 describe('strategyOptions.referenceAliasedTeacher', function () {
