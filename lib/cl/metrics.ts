@@ -116,11 +116,11 @@ export function checkAccuracyMatrix(accuracy: unknown, caller = 'checkAccuracyMa
 
 /**
  * The summary of {@link accuracyMetrics} that results.json and reports hold ({@link MethodMetrics}):
- * BWT and forgetting are absent for a single task, where they are undefined. Sync.
+ * Transfer, BWT and forgetting are absent for a single task, where they are undefined. Sync.
  */
 export function summaryMetrics(m: AccuracyMetrics): MethodMetrics {
   return {
-    transfer: m.transfer ?? Number.NaN,
+    ...(m.transfer === null ? {} : { transfer: m.transfer }),
     avg: m.avg,
     last: m.last,
     ...(m.bwt === null ? {} : { bwt: m.bwt }),

@@ -27,7 +27,7 @@ export function registerDemo(program: Command): void {
         onStep: (method, e) =>
           bar.update({ label: `${method.padEnd(12)} ${e.taskIndex + 1}/6 ${e.task.padEnd(8)}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }),
         onMethodDone: (method, r) => {
-          bar.done(`${method}: Transfer ${r.metrics.transfer.toFixed(1)}  Avg ${r.metrics.avg.toFixed(1)}  Last ${r.metrics.last.toFixed(1)}`);
+          bar.done(`${method}: Transfer ${r.metrics.transfer?.toFixed(1) ?? '–'}  Avg ${r.metrics.avg.toFixed(1)}  Last ${r.metrics.last.toFixed(1)}`);
           if (!o.json) console.log(`\n${method} — accuracy (%) after each task (rows) on each task (columns)\n${matrixTable(r)}\n`);
         },
       });

@@ -62,7 +62,7 @@ export interface DemoOptions {
 }
 
 export interface DemoSummary {
-  methods: Record<string, { transfer: number; avg: number; last: number }>;
+  methods: Record<string, { transfer?: number; avg: number; last: number }>;
   seconds: number;
 }
 

@@ -75,14 +75,15 @@ export const accuracyMatrixSchema = z
  */
 export const methodMetricsSchema = z.object(
   {
-    transfer: finite(),
+    /** Absent for a single task, where zero-shot transfer is undefined (no later task). */
+    transfer: finite().optional(),
     avg: finite(),
     last: finite(),
     /** Backward transfer: negative when learning later tasks lowered earlier ones. */
     bwt: finite().optional(),
     forgetting: finite().optional(),
   },
-  { error: 'expected an object { transfer, avg, last, bwt?, forgetting? }' },
+  { error: 'expected an object { transfer?, avg, last, bwt?, forgetting? }' },
 );
 
 /** One method's run: its accuracy matrix and its metrics. */
