@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { accuracyMetrics, checkAccuracyMatrix, classIncrementalMetrics } from '../../lib/cl/metrics';
+import { accuracyMetrics, checkAccuracyMatrix, classIncrementalMetrics, summaryMetrics } from '../../lib/cl/metrics';
+import { validateReportInput } from '../../lib/report/validate';
 import { type MtilCase, readJsonFixture } from '../support/fixtures';
 
 interface MetricsExample {
@@ -155,6 +156,13 @@ describe('continual-learning metrics', () => {
       assert.throws(() => accuracyMetrics(matrix as number[][]), { code: 'E_ARG', message: new RegExp(`^accuracyMetrics: .*${message.source}`) });
     }
     assert.throws(() => checkAccuracyMatrix({}, 'caller'), { code: 'E_ARG', message: /^caller: A: .*got Object/ });
+  });
+
+  it('a single task has no Transfer, BWT or forgetting, and its results entry validates', () => {
+    const metrics = summaryMetrics(accuracyMetrics([[42]]));
+    assert.deepEqual(metrics, { avg: 42, last: 42 });
+    const written = JSON.parse(JSON.stringify({ methods: [{ method: 'finetune', matrix: { tasks: ['a'], accuracy: [[42]] }, metrics }] }));
+    assert.equal(validateReportInput(written, 'results.json').methods.length, 1);
   });
 });
 
