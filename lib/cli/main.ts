@@ -2,6 +2,7 @@
 /** The `zscl` command line. Each command lives in its own module under lib/cli/. */
 import { Command } from 'commander';
 import { ZsclError } from '../errors';
+import { registerConvert } from './convert';
 import { registerDemo } from './demo';
 import { registerEmbed } from './embed';
 import { registerInfo } from './info';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerReport(program);
   registerTokenize(program);
   registerEmbed(program);
+  registerConvert(program);
   registerTrain(program);
   registerDemo(program);
   registerLaunch(program);

@@ -1,30 +1,44 @@
 /**
  * CLIP checkpoints: safetensors with OpenAI/open_clip names (a `module.` prefix is stripped),
- * Hugging Face `CLIPModel` layout, and OpenAI TorchScript archives (only on explicit opt-in:
- * such files can execute code). Saving writes safetensors with OpenAI names and the config.
+ * Hugging Face `CLIPModel` layout, torch.save zip archives (open_clip `.pt`/`.bin` state dicts,
+ * read by a weights-only unpickler that runs no code), and OpenAI TorchScript archives (only on
+ * explicit opt-in: such files can execute code). Saving writes safetensors with OpenAI names and
+ * the config, whose `activation` says QuickGELU or GELU.
  */
 import fs from 'node:fs';
 import { ZsclError } from '../errors';
-import { readSafetensors, tensorsOfFile, writeSafetensors } from '../io/safetensors';
-import { cat } from '../tensor/create';
+import { parseSafetensors, writeSafetensors } from '../io/safetensors';
+import { toTensorDType } from '../io/safetensors-dtypes';
+import { readFileBytes, readFileBytesAsync } from '../io/read-file';
+import { cat, fromBytes } from '../tensor/create';
 import { native } from '../native';
 import type { NativeHandle, NativeResult } from '../native';
 import { tidy } from '../tensor/scope';
 import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { wrapList } from '../tensor/tensor';
+import { wrap, wrapList } from '../tensor/tensor';
 import type { ClipConfig } from './config';
 import { inferConfig, loadModelConfig, parseModelConfig, validateConfig } from './config';
 import { ClipModel } from './model';
+import type { RawTensor } from './torch-archive';
+import { openTorchZip, readTorchSaveState } from './torch-archive';
 
 /** Metadata key under which {@link saveClip} stores the model config (JSON). */
 export const CONFIG_METADATA_KEY = 'zscl.clip_config';
 
 export type CheckpointLayout = 'openai' | 'hf';
 
+/** The MLP activation: QuickGELU (OpenAI CLIP weights) or exact GELU (open_clip's LAION models). */
+export type ClipActivation = ClipConfig['activation'];
+
 export interface LoadClipOptions {
-  /** Shapes (a name such as 'ViT-B-16', a config, or a config file); default: from the file or inferred. */
+  /** Shapes and activation (a name such as 'ViT-B-16', a config, or a config file); default: from the file or inferred. */
   config?: ClipConfig | string;
+  /**
+   * The activation, over the config's and the file's. Needed when neither says: a safetensors file
+   * without zscl's config metadata, or a torch.save state dict (which never records it).
+   */
+  activation?: ClipActivation;
   /** Head counts when inferring shapes (default width/64, as OpenAI does). */
   heads?: { vision?: number; text?: number };
   /** Allow reading a TorchScript archive, which runs code stored in the file. Default false. */
@@ -34,14 +48,15 @@ export interface LoadClipOptions {
 
 /**
  * Loads a CLIP checkpoint into a new model. Sync.
- * @throws ZsclError E_IO (unreadable file), E_FORMAT (bad file or keys that do not match the model,
- *   all listed in one message), E_ARG (a TorchScript archive without `allowCodeExecution`).
+ * @throws ZsclError E_IO (unreadable file), E_FORMAT (bad file, a pickle global other than the
+ *   tensor ones — named as `module.name` —, or keys that do not match the model, all listed in one
+ *   message), E_ARG (a TorchScript archive without `allowCodeExecution`), E_CONFIG (the activation
+ *   is not known: the message says which option to pass).
  */
 export function loadClip(path: string, options: LoadClipOptions = {}): ClipModel {
   return tidy(() => {
-    const { tensors, config: stored } = readCheckpoint(path, options);
-    const shapes = Object.fromEntries([...tensors].map(([k, t]) => [k, t.shape]));
-    const config = resolveConfig(options.config, stored, shapes, options.heads);
+    const { tensors, config: stored, activation } = readCheckpoint(path, options);
+    const config = resolveConfig(path, options, stored, activation, tensors);
     const model = ClipModel.create(config);
     model.loadStateDict(tensors);
     if (options.device && options.device !== 'cpu') model.to(options.device);
@@ -49,41 +64,143 @@ export function loadClip(path: string, options: LoadClipOptions = {}): ClipModel
   });
 }
 
+/**
+ * Promise form of {@link loadClip} that keeps the event loop free: the file is read on libuv's
+ * thread pool, tensors are made in slices of at most 4 MB, and the model is built and filled on the
+ * addon's worker threads. Async.
+ * @throws (rejects) as {@link loadClip}.
+ */
+export async function loadClipAsync(path: string, options: LoadClipOptions = {}): Promise<ClipModel> {
+  if (!fs.existsSync(path)) throw new ZsclError(`checkpoint ${path} does not exist`, 'E_IO');
+  const parsed = parseCheckpoint(await readFileBytesAsync(path), path, options);
+  const made: Tensor[] = [];
+  try {
+    let tensors: Map<string, Tensor>;
+    if (parsed.entries === 'torchscript') {
+      tensors = tensorsByName(await native().opAsync('jitLoadParameters', path));
+    } else {
+      tensors = new Map();
+      for (const [name, raw] of parsed.entries) tensors.set(name, await tensorFromRawAsync(raw));
+    }
+    made.push(...tensors.values());
+    const named = parsed.layout === 'hf' ? fromHuggingFaceKeys(tensors) : fromOpenAiKeys(tensors);
+    made.push(...named.values());
+    const config = resolveConfig(path, options, parsed.config, parsed.activation, named);
+    const model = await ClipModel.createAsync(config);
+    try {
+      await model.loadStateDictAsync(named);
+      if (options.device && options.device !== 'cpu') model.to(options.device);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return model;
+  } finally {
+    for (const t of made) t.dispose();
+  }
+}
+
 /** Saves the parameters as safetensors with OpenAI names, the config in the metadata. Sync, atomic. */
 export function saveClip(model: ClipModel, path: string, metadata: Record<string, string> = {}): void {
   writeSafetensors(path, model.stateDict(), { ...metadata, [CONFIG_METADATA_KEY]: JSON.stringify(model.config) });
 }
 
-/** The tensors of a checkpoint under OpenAI names, and the config stored with it (if any). Sync. */
+/**
+ * The tensors of a checkpoint under OpenAI names, the config stored with it (if any), and the
+ * activation the file itself implies (OpenAI TorchScript: QuickGELU). Sync.
+ */
 export function readCheckpoint(
   path: string,
   options: Pick<LoadClipOptions, 'allowCodeExecution'> = {},
-): { tensors: Map<string, Tensor>; config?: ClipConfig; layout: CheckpointLayout } {
+): { tensors: Map<string, Tensor>; config?: ClipConfig; activation?: ClipActivation; layout: CheckpointLayout } {
   if (!fs.existsSync(path)) throw new ZsclError(`checkpoint ${path} does not exist`, 'E_IO');
-  if (isZipArchive(path)) {
+  const parsed = parseCheckpoint(readFileBytes(path), path, options);
+  const tensors =
+    parsed.entries === 'torchscript'
+      ? tensorsByName(native().ops.jitLoadParameters(path))
+      : new Map([...parsed.entries].map(([name, raw]) => [name, fromBytes(raw.bytes, raw.shape, raw.dtype)]));
+  const named = parsed.layout === 'hf' ? fromHuggingFaceKeys(tensors) : fromOpenAiKeys(tensors);
+  return { tensors: named, config: parsed.config, activation: parsed.activation, layout: parsed.layout };
+}
+
+interface ParsedCheckpoint {
+  /** The tensors as stored (names unchanged), or a TorchScript archive for the addon to read. */
+  entries: Map<string, RawTensor> | 'torchscript';
+  config?: ClipConfig;
+  activation?: ClipActivation;
+  layout: CheckpointLayout;
+}
+
+/** Tells the format from the bytes and reads what needs no native code. Sync. */
+function parseCheckpoint(bytes: Uint8Array, path: string, options: Pick<LoadClipOptions, 'allowCodeExecution'>): ParsedCheckpoint {
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+    const zip = openTorchZip(bytes, path);
+    if (zip.kind === 'torch-save') return { entries: readTorchSaveState(zip, path), layout: 'openai' };
     if (!options.allowCodeExecution) {
       throw new ZsclError(
-        `${path} is a TorchScript/pickle archive; loading it can execute code stored in the file. ` +
+        `${path} is a TorchScript archive; loading it can execute code stored in the file. ` +
           'Pass allowCodeExecution: true (CLI: --allow-code-execution) only for files you trust, ' +
-          'or convert it once to safetensors.',
+          'or convert it once to safetensors (zscl convert).',
         'E_ARG',
       );
     }
-    return { tensors: fromOpenAiKeys(readTorchScript(path)), layout: 'openai' };
+    // OpenAI's TorchScript CLIP models all use QuickGELU.
+    return { entries: 'torchscript', activation: 'quick_gelu', layout: 'openai' };
   }
-  const file = readSafetensors(path);
-  const raw = new Map(Object.entries(tensorsOfFile(file)));
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
+    throw new ZsclError(`${path} is a pickle in torch's legacy (pre-1.6) format; re-save it with torch.save (zip format) or as safetensors`, 'E_FORMAT');
+  }
+  const file = parseSafetensors(bytes, path);
+  const entries = new Map([...file.tensors.values()].map((e) => [e.name, { bytes: e.bytes, shape: e.shape, dtype: toTensorDType(e.dtype) }]));
   const stored = file.metadata[CONFIG_METADATA_KEY];
   const config = stored ? parseModelConfig(JSON.parse(stored), `${path} metadata`) : undefined;
-  if (raw.has('text_model.embeddings.token_embedding.weight') || raw.has('vision_model.embeddings.patch_embedding.weight')) {
-    return { tensors: fromHuggingFaceKeys(raw), config, layout: 'hf' };
+  const hf = entries.has('text_model.embeddings.token_embedding.weight') || entries.has('vision_model.embeddings.patch_embedding.weight');
+  return { entries, config, activation: config?.activation, layout: hf ? 'hf' : 'openai' };
+}
+
+/** Bytes per slice when a tensor is made without blocking the event loop. */
+const SLICE_BYTES = 4 << 20;
+
+/** One tensor from raw bytes, copied in slices; the slices are joined on a worker thread. */
+async function tensorFromRawAsync(raw: RawTensor): Promise<Tensor> {
+  if (raw.bytes.length <= SLICE_BYTES) return fromBytes(raw.bytes, raw.shape, raw.dtype);
+  const count = raw.shape.reduce((a, b) => a * b, 1);
+  const elementBytes = raw.bytes.length / count;
+  const perSlice = Math.max(1, Math.floor(SLICE_BYTES / elementBytes));
+  const slices: Tensor[] = [];
+  try {
+    for (let start = 0; start < count; start += perSlice) {
+      const end = Math.min(count, start + perSlice);
+      slices.push(fromBytes(raw.bytes.subarray(start * elementBytes, end * elementBytes), [end - start], raw.dtype));
+      // Each slice's copy is short; yielding between them lets timers and I/O run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    const flat = wrap(
+      await native().opAsync(
+        'cat',
+        slices.map((t) => t.handle),
+        0,
+      ),
+    );
+    try {
+      return flat.reshape(raw.shape);
+    } finally {
+      flat.dispose();
+    }
+  } finally {
+    for (const t of slices) t.dispose();
   }
-  return { tensors: fromOpenAiKeys(raw), config, layout: 'openai' };
+}
+
+function tensorsByName(result: NativeResult): Map<string, Tensor> {
+  const [names, handles] = result as unknown as [string[], NativeHandle[]];
+  const tensors = wrapList(handles as unknown as NativeResult);
+  return new Map(names.map((n, i) => [n, tensors[i]]));
 }
 
 /** OpenAI/open_clip names: strips DataParallel's `module.` prefix; drops OpenAI JIT's non-weights. */
-export function fromOpenAiKeys(tensors: Map<string, Tensor>): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
+export function fromOpenAiKeys<T>(tensors: Map<string, T>): Map<string, T> {
+  const out = new Map<string, T>();
   for (const [key, t] of tensors) {
     const name = key.startsWith('module.') ? key.slice('module.'.length) : key;
     if (name === 'input_resolution' || name === 'context_length' || name === 'vocab_size') continue;
@@ -165,31 +282,30 @@ export function fromHuggingFaceKeys(tensors: Map<string, Tensor>): Map<string, T
   return out;
 }
 
-function readTorchScript(path: string): Map<string, Tensor> {
-  const [names, handles] = native().ops.jitLoadParameters(path) as unknown as [string[], NativeHandle[]];
-  const tensors = wrapList(handles as unknown as NativeResult);
-  return new Map(names.map((n, i) => [n, tensors[i]]));
-}
-
-function isZipArchive(path: string): boolean {
-  const fd = fs.openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    const read = fs.readSync(fd, head, 0, 4, 0);
-    return read === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function resolveConfig(
-  given: ClipConfig | string | undefined,
+  path: string,
+  options: LoadClipOptions,
   stored: ClipConfig | undefined,
-  shapes: Record<string, number[]>,
-  heads: LoadClipOptions['heads'],
+  implied: ClipActivation | undefined,
+  tensors: Map<string, Tensor>,
 ): ClipConfig {
-  if (typeof given === 'string') return loadModelConfig(given);
-  if (given) return validateConfig({ ...given });
-  if (stored) return stored;
-  return inferConfig(shapes, heads);
+  const given = options.config;
+  let config: ClipConfig;
+  if (typeof given === 'string') config = loadModelConfig(given);
+  else if (given) config = validateConfig({ ...given });
+  else if (stored) config = stored;
+  else {
+    const activation = options.activation ?? implied;
+    if (!activation) {
+      throw new ZsclError(
+        `${path} does not say which activation its MLPs use (QuickGELU for OpenAI CLIP weights, GELU for open_clip's own ` +
+          "LAION models) and it is not guessed: pass activation 'quick_gelu' or 'gelu', or a config " +
+          '(CLI: --activation quick_gelu|gelu, or --config with a model name such as ViT-B-16 or ViT-B-16-quickgelu, or a config file)',
+        'E_CONFIG',
+      );
+    }
+    const shapes = Object.fromEntries([...tensors].map(([k, t]) => [k, t.shape]));
+    return inferConfig(shapes, options.heads, activation);
+  }
+  return options.activation && options.activation !== config.activation ? validateConfig({ ...config, activation: options.activation }) : config;
 }

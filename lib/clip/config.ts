@@ -53,6 +53,8 @@ export interface OpenClipConfigJson {
   text_cfg: { context_length: number; vocab_size: number; width: number; heads: number; layers: number };
 }
 
+const QUICKGELU_SUFFIX = '-quickgelu';
+
 /** The folder of the named model configs. */
 const modelConfigDir = path.join(packageRoot, 'configs', 'models');
 
@@ -71,6 +73,10 @@ export function listModelConfigs(): string[] {
  */
 export function loadModelConfig(nameOrPath: string): ClipConfig {
   const file = nameOrPath.endsWith('.json') ? nameOrPath : path.join(modelConfigDir, `${nameOrPath}.json`);
+  // open_clip's naming: `<model>-quickgelu` is the model with QuickGELU (as OpenAI's weights).
+  if (!fs.existsSync(file) && nameOrPath.endsWith(QUICKGELU_SUFFIX) && !nameOrPath.endsWith('.json')) {
+    return { ...loadModelConfig(nameOrPath.slice(0, -QUICKGELU_SUFFIX.length)), activation: 'quick_gelu' };
+  }
   if (!fs.existsSync(file)) {
     throw new ZsclError(`unknown model config '${nameOrPath}'; known: ${listModelConfigs().join(', ')}`, 'E_CONFIG');
   }

@@ -65,6 +65,17 @@ export class ClipModel extends NativeObject {
     return model;
   }
 
+  /**
+   * Promise form of {@link create}: the weights are initialised on a worker thread (the global
+   * generator is seeded first when `seed` is given). Async.
+   * @throws (rejects) as {@link create}.
+   */
+  static async createAsync(config: ClipConfig | string, options: { seed?: number } = {}): Promise<ClipModel> {
+    const resolved = typeof config === 'string' ? loadModelConfig(config) : validateConfig({ ...config });
+    if (options.seed !== undefined) manualSeed(options.seed);
+    return new ClipModel((await native().opAsync('clipCreate', resolved)) as NativeHandle, resolved);
+  }
+
   // ---- forward ------------------------------------------------------------------------------
 
   /** Image features [N, E] of normalised images [N, 3, R, R] (not L2-normalised). Sync. */
@@ -180,6 +191,33 @@ export class ClipModel extends NativeObject {
    * @throws ZsclError E_FORMAT with the full report when strict and anything differs.
    */
   loadStateDict(tensors: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean } = {}): LoadReport {
+    const { source, report } = this.matchStateDict(tensors, options);
+    const params = this.namedParameters();
+    noGrad(() => {
+      for (const [name, t] of source) {
+        const p = params.get(name);
+        if (p && sameShape(p.shape, t.shape)) p.copy_(t);
+      }
+    });
+    return report;
+  }
+
+  /**
+   * Promise form of {@link loadStateDict}: each copy runs on a worker thread, one after another.
+   * Async. @throws (rejects) as {@link loadStateDict}.
+   */
+  async loadStateDictAsync(tensors: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean } = {}): Promise<LoadReport> {
+    const { source, report } = this.matchStateDict(tensors, options);
+    const params = this.namedParameters();
+    for (const [name, t] of source) {
+      const p = params.get(name);
+      // The grad mode is captured when the op is queued: off, as the parameters are leaves.
+      if (p && sameShape(p.shape, t.shape)) await noGrad(() => native().opAsync('copy_', p.handle, t.handle));
+    }
+    return report;
+  }
+
+  private matchStateDict(tensors: Record<string, Tensor> | Map<string, Tensor>, options: { strict?: boolean }) {
     const source = tensors instanceof Map ? tensors : new Map(Object.entries(tensors));
     const params = this.namedParameters();
     const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
@@ -191,13 +229,7 @@ export class ClipModel extends NativeObject {
     }
     const clean = report.missing.length + report.unexpected.length + report.mismatched.length === 0;
     if (!clean && options.strict !== false) throw new ZsclError(describeReport(report), 'E_FORMAT');
-    noGrad(() => {
-      for (const [name, t] of source) {
-        const p = params.get(name);
-        if (p && sameShape(p.shape, t.shape)) p.copy_(t);
-      }
-    });
-    return report;
+    return { source, report };
   }
 
   /** The parameters by name (the same tensors as {@link namedParameters}). */

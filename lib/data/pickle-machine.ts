@@ -3,8 +3,27 @@
  * file and byte), the stack and the memo. The opcodes (pickle-opcodes.ts) act on it.
  */
 import { ZsclError } from '../errors';
-import type { Item, PickleValue } from './pickle-values';
+import type { Global, Item, PickleValue } from './pickle-values';
 import { Mark, plain } from './pickle-values';
+
+/** Throws E_FORMAT naming the file and the byte where the machine stopped. */
+export type Fail = (why: string) => never;
+
+/**
+ * What one kind of pickle may name and call. Globals are the only way a pickle reaches code, so
+ * each reader allows a short list and emulates those itself (pickle-numpy.ts for dataset files,
+ * pickle-torch.ts for torch.save archives); nothing in a file is ever run.
+ */
+export interface PickleGlobals {
+  /** GLOBAL, STACK_GLOBAL, INST: an allowed global, else a failure naming `module.name`. */
+  global(qualified: string, fail: Fail): Global;
+  /** REDUCE, INST, OBJ: the emulated call of an allowed global on its arguments. */
+  reduce(name: string, args: Item[], fail: Fail): Item;
+  /** BUILD: sets the state of an object the reader made (anything else is refused). */
+  build(target: Item, state: Item, fail: Fail): void;
+  /** PERSID, BINPERSID: what a persistent id stands for; absent where a file has none. */
+  persistentLoad?(pid: Item, fail: Fail): Item;
+}
 
 export class PickleMachine {
   readonly stack: Item[] = [];
@@ -16,12 +35,13 @@ export class PickleMachine {
   constructor(
     readonly bytes: Uint8Array,
     private readonly name: string,
+    readonly globals: PickleGlobals,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   /** Throws E_FORMAT naming the file and the current byte. */
-  readonly fail = (why: string): never => {
+  readonly fail: Fail = (why: string): never => {
     throw new ZsclError(`readPickle: ${this.name}: ${why} (at byte ${this.at})`, 'E_FORMAT');
   };
 

@@ -3,10 +3,9 @@
  * (how Python 3 pickles bytes for Python 2), emulated here; any other global is refused, so no
  * code ever runs.
  */
-import type { Item, NdArray, PickleValue } from './pickle-values';
+import type { Fail, PickleGlobals } from './pickle-machine';
+import type { Item, NdArray } from './pickle-values';
 import { Dtype, Global, Latin1, isPartialArray, latin1Bytes, text } from './pickle-values';
-
-type Fail = (why: string) => never;
 
 const ALLOWED_GLOBALS = new Set([
   'numpy.core.multiarray._reconstruct',
@@ -23,15 +22,15 @@ export function global(qualified: string, fail: Fail): Global {
 }
 
 /** REDUCE: calls an allowed global on its arguments. */
-export function reduce(name: string, args: PickleValue[], fail: Fail): Item {
+export function reduce(name: string, args: Item[], fail: Fail): Item {
   if (name === '_codecs.encode') {
-    const [value, encoding] = args as Item[];
+    const [value, encoding] = args;
     const how = typeof encoding === 'string' || encoding instanceof Latin1 ? text(encoding) : '';
     if (typeof value !== 'string' || (how !== 'latin1' && how !== 'latin-1')) fail('_codecs.encode other than latin1 text');
     return latin1Bytes(value as string);
   }
   if (name === 'numpy.dtype') {
-    const code = args[0] as Item;
+    const code = args[0];
     if (typeof code !== 'string' && !(code instanceof Latin1)) fail('numpy.dtype without a type code');
     return new Dtype(text(code));
   }
@@ -103,3 +102,6 @@ function typedArray(dtype: string, bytes: Uint8Array, count: number, bigEndian: 
       return Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i, le));
   }
 }
+
+/** The globals of dataset pickles (CIFAR's batches): numpy arrays and Python 2 bytes. */
+export const NUMPY_GLOBALS: PickleGlobals = { global, reduce, build };

@@ -1,9 +1,9 @@
 /**
- * The pickle opcodes readPickle understands (protocols 0–5, minus objects other than numpy's),
- * one handler each; STOP is readPickle's own. Names as in CPython's pickletools.
+ * The pickle opcodes readPickle understands (protocols 0–5), one handler each; STOP is
+ * readPickle's own. Names as in CPython's pickletools. Every opcode that names or calls code goes
+ * through the machine's {@link PickleGlobals}, which allows only what its kind of file needs.
  */
 import type { PickleMachine } from './pickle-machine';
-import { build, global, reduce } from './pickle-numpy';
 import type { Item, PickleValue } from './pickle-values';
 import { Global, Latin1, Mark, plain, text } from './pickle-values';
 
@@ -101,7 +101,21 @@ const numbers: [number, Handler][] = [
   [0x89, (m) => m.push(false)], // NEWFALSE
 ];
 
+/** STRING's argument: a Python repr in single or double quotes (protocol 0). */
+function quoted(m: PickleMachine): string {
+  const line = m.line();
+  const quote = line[0];
+  if (line.length < 2 || (quote !== "'" && quote !== '"') || line[line.length - 1] !== quote) m.fail('STRING argument is not quoted');
+  const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
+  return line
+    .slice(1, -1)
+    .replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) =>
+      e[0] === 'x' && e.length === 3 ? String.fromCharCode(Number.parseInt(e.slice(1), 16)) : (escapes[e] ?? `\\${e}`),
+    );
+}
+
 const strings: [number, Handler][] = [
+  [0x53, (m) => m.push(quoted(m))], // STRING
   [0x55, (m) => m.push(new Latin1(m.take(m.byte())))], // SHORT_BINSTRING (Python 2 str)
   [0x54, (m) => m.push(new Latin1(m.take(m.length32())))], // BINSTRING
   [0x58, (m) => m.push(utf8(m.take(m.length32())))], // BINUNICODE
@@ -128,12 +142,22 @@ const memo: [number, Handler][] = [
   [0x67, get], // GET
 ];
 
+/** REDUCE's and OBJ's callable: only a global the machine allowed. */
+function callable(m: PickleMachine, item: Item): string {
+  return item instanceof Global ? item.name : m.fail('a call of something that is not an allowed global');
+}
+
+function persistentLoad(m: PickleMachine, pid: Item): void {
+  if (!m.globals.persistentLoad) m.fail('persistent ids are not allowed in this file');
+  m.push(m.globals.persistentLoad!(pid, m.fail));
+}
+
 const objects: [number, Handler][] = [
   [
     0x63, // GLOBAL
     (m) => {
       const module = m.line();
-      m.push(global(`${module}.${m.line()}`, m.fail));
+      m.push(m.globals.global(`${module}.${m.line()}`, m.fail));
     },
   ],
   [
@@ -141,16 +165,31 @@ const objects: [number, Handler][] = [
     (m) => {
       const qualname = m.pop();
       const module = m.pop();
-      m.push(global(`${text(module)}.${text(qualname)}`, m.fail));
+      m.push(m.globals.global(`${text(module)}.${text(qualname)}`, m.fail));
     },
   ],
   [
     0x52, // REDUCE
     (m) => {
       const args = m.pop();
-      const callable = m.pop();
-      if (!(callable instanceof Global) || !Array.isArray(args)) m.fail('REDUCE of something that is not an allowed global');
-      m.push(reduce((callable as Global).name, args as PickleValue[], m.fail));
+      const name = callable(m, m.pop());
+      if (!Array.isArray(args)) m.fail(`${name} called without an argument tuple`);
+      m.push(m.globals.reduce(name, args as Item[], m.fail));
+    },
+  ],
+  [
+    0x69, // INST (protocol 0: module and name as text, the arguments above a MARK)
+    (m) => {
+      const module = m.line();
+      const name = m.globals.global(`${module}.${m.line()}`, m.fail).name;
+      m.push(m.globals.reduce(name, m.popMark(), m.fail));
+    },
+  ],
+  [
+    0x6f, // OBJ (the class, then its arguments, above a MARK)
+    (m) => {
+      const [cls, ...args] = m.popMark();
+      m.push(m.globals.reduce(callable(m, cls), args, m.fail));
     },
   ],
   [
@@ -162,12 +201,23 @@ const objects: [number, Handler][] = [
     },
   ],
   [
+    0x92, // NEWOBJ_EX
+    (m) => {
+      m.pop();
+      m.pop();
+      const cls = m.pop();
+      m.fail(`refusing to construct ${cls instanceof Global ? cls.name : 'an object'}`);
+    },
+  ],
+  [
     0x62, // BUILD
     (m) => {
       const state = m.pop();
-      build(m.top(), state, m.fail);
+      m.globals.build(m.top(), state, m.fail);
     },
   ],
+  [0x51, (m) => persistentLoad(m, m.pop())], // BINPERSID
+  [0x50, (m) => persistentLoad(m, m.line())], // PERSID
 ];
 
 /** Opcode byte → handler. */

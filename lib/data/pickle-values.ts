@@ -9,10 +9,27 @@ export interface NdArray {
   data: Uint8Array | Int8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | Float32Array | Float64Array;
 }
 
-/** A value read from a pickle: dicts become Maps (keys keep their Python type). */
-export type PickleValue = null | boolean | number | bigint | string | Uint8Array | NdArray | PickleValue[] | Map<PickleValue, PickleValue>;
+/**
+ * A tensor a torch.save pickle describes: where its elements lie in one of the archive's storages
+ * (offsets, sizes and strides in elements, as `torch._utils._rebuild_tensor_v2` takes them).
+ */
+export interface TorchTensorRef {
+  kind: 'torch-tensor';
+  /** The storage's record name in the archive (`data/<key>`). */
+  storage: string;
+  /** The element type, from the storage class (`torch.FloatStorage` → float32, …). */
+  dtype: string;
+  /** Elements in the whole storage. */
+  storageSize: number;
+  offset: number;
+  shape: number[];
+  stride: number[];
+}
 
-/** A global the pickle named (only the allowed ones: see pickle-numpy.ts). */
+/** A value read from a pickle: dicts become Maps (keys keep their Python type). */
+export type PickleValue = null | boolean | number | bigint | string | Uint8Array | NdArray | TorchTensorRef | PickleValue[] | Map<PickleValue, PickleValue>;
+
+/** A global the pickle named (only the allowed ones: see pickle-numpy.ts, pickle-torch.ts). */
 export class Global {
   constructor(readonly name: string) {}
 }
@@ -43,8 +60,17 @@ export interface PartialArray {
   kind: 'partial-ndarray';
 }
 
+/** A torch storage a persistent id named (only ever an argument of `_rebuild_tensor_v2`). */
+export class TorchStorage {
+  constructor(
+    readonly key: string,
+    readonly dtype: string,
+    readonly size: number,
+  ) {}
+}
+
 /** What the unpickler's stack and memo hold. */
-export type Item = PickleValue | Global | Dtype | Mark | Latin1 | PartialArray;
+export type Item = PickleValue | Global | Dtype | Mark | Latin1 | PartialArray | TorchStorage;
 
 export function isPartialArray(item: Item): item is PartialArray {
   return typeof item === 'object' && item !== null && 'kind' in item && item.kind === 'partial-ndarray';
@@ -60,7 +86,7 @@ export function text(item: Item): string {
 /** Converts a stack item to a public value: Python 2 strings become strings (tuples too, deeply). */
 export function plain(item: Item): PickleValue {
   if (item instanceof Latin1) return item.text();
-  if (item instanceof Global || item instanceof Mark || item instanceof Dtype)
+  if (item instanceof Global || item instanceof Mark || item instanceof Dtype || item instanceof TorchStorage)
     throw new ZsclError(`readPickle: unexpected ${item.constructor.name} in the data`, 'E_FORMAT');
   if (isPartialArray(item)) throw new ZsclError('readPickle: a numpy array without its data', 'E_FORMAT');
   if (Array.isArray(item)) return (item as Item[]).map(plain);

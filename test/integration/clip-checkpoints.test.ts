@@ -85,10 +85,15 @@ describe('CLIP checkpoints', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-ckpt-'));
     const file = path.join(dir, 'plain.safetensors');
     fs.copyFileSync(fixture('tiny-clip', 'weights.safetensors'), file);
-    const inferred = loadClip(file, { heads: { vision: 4, text: 4 } });
+    // A bare safetensors file does not record the activation: it must be given, never guessed.
+    assert.throws(
+      () => loadClip(file),
+      (e: ZsclError) => e.code === 'E_CONFIG' && /activation/.test(e.message),
+    );
+    const inferred = loadClip(file, { heads: { vision: 4, text: 4 }, activation: 'quick_gelu' });
     assert.deepEqual({ ...inferred.config }, { ...tinyConfig });
     inferred.dispose();
-    const defaultHeads = loadClip(file);
+    const defaultHeads = loadClip(file, { activation: 'quick_gelu' });
     assert.equal(defaultHeads.config.visionHeads, 1);
     defaultHeads.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
