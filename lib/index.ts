@@ -84,7 +84,16 @@ export {
 } from './clip/tokenizer';
 export { ClipModel, partOf, describeReport, type ClipPart, type FeaturesWithHidden, type LoadReport } from './clip/model';
 export { loadModelConfig, listModelConfigs, parseModelConfig, inferConfig, validateConfig, type ClipConfig } from './clip/config';
-export { loadClip, saveClip, readCheckpoint, fromHuggingFaceKeys, fromOpenAiKeys, type LoadClipOptions } from './clip/checkpoint';
+export {
+  loadClip,
+  loadClipAsync,
+  saveClip,
+  readCheckpoint,
+  fromHuggingFaceKeys,
+  fromOpenAiKeys,
+  type ClipActivation,
+  type LoadClipOptions,
+} from './clip/checkpoint';
 export { ZeroShotClassifier, fillTemplate, type PromptTemplate, type TokenizeFn } from './clip/zero-shot';
 export * as data from './data';
 export {
