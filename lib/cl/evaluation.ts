@@ -8,6 +8,7 @@ import type { PromptTemplate, TokenizeFn } from '../clip/zero-shot';
 import { ZeroShotClassifier } from '../clip/zero-shot';
 import { noGrad } from '../tensor/autograd';
 import { tidyAsync } from '../tensor/scope';
+import { expectOnDevice } from './device';
 import type { Batch } from './task';
 
 /** A task's test data and prompts. `batches()` yields the whole test set once (val transform). */
@@ -34,6 +35,7 @@ export async function evaluateSet(model: ClipModel, tokenize: TokenizeFn, set: E
   try {
     for await (const batch of set.batches()) {
       await tidyAsync(async () => {
+        expectOnDevice(`evaluation of ${set.name}`, model.device, { 'test images': batch.images, 'test labels': batch.labels });
         const features = await noGrad(() => model.encodeImageAsync(batch.images));
         const predicted = noGrad(() => classifier.logits(features, options.scale ?? 100).argmax(-1));
         const hits = predicted.eq(batch.labels).sum().item();

@@ -5,15 +5,20 @@
  */
 import type { DataLoader, LoaderBatch, LoaderState } from '../data/loader';
 import { ZsclError } from '../errors';
+import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
+import { batchOnDevice } from './device';
 import type { Batch, BatchStream, ImageStream } from './task';
 
-/** Labelled batches from a loader, epoch after epoch. */
+/** Labelled batches from a loader, epoch after epoch, on `device` (the model's; default the CPU). */
 export class LoaderStream implements BatchStream {
   private iterator: AsyncIterator<LoaderBatch> | undefined;
   private keys: readonly number[] | undefined;
 
-  constructor(readonly loader: DataLoader) {}
+  constructor(
+    readonly loader: DataLoader,
+    readonly device: Device = 'cpu',
+  ) {}
 
   async nextBatch(): Promise<Batch> {
     for (let emptyEpochs = 0; emptyEpochs < 2;) {
@@ -21,7 +26,7 @@ export class LoaderStream implements BatchStream {
       const result = await this.iterator.next();
       if (!result.done) {
         this.keys = result.value.indices;
-        return { images: result.value.images, labels: result.value.labels };
+        return batchOnDevice({ images: result.value.images, labels: result.value.labels }, this.device);
       }
       this.iterator = undefined;
       emptyEpochs++;

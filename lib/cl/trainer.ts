@@ -16,6 +16,7 @@ import type { OptimizerOptions } from './optimizer';
 import { Optimizer } from './optimizer';
 import type { LossTerm, Plugin, RunContext, StepContext, TaskContext } from './plugin';
 import { clipLogits } from '../clip/logits';
+import { expectOnDevice } from './device';
 import { cosineWithWarmup } from './schedule';
 import { freezeAll, frozenCopyAsync } from './snapshot';
 import type { Batch, TrainingTask } from './task';
@@ -130,6 +131,11 @@ export class ContinualTrainer {
       const group = this.options.dataParallel;
       const globalBatch: Batch = await ctx.task.batches.next();
       const batch: Batch = group ? { images: group.shard(globalBatch.images), labels: group.shard(globalBatch.labels) } : globalBatch;
+      expectOnDevice(`task ${ctx.task.name}, step ${it}`, this.student.device, {
+        'batch images': batch.images,
+        'batch labels': batch.labels,
+        'class prompt tokens': ctx.task.classTokens,
+      });
       const trace: Record<string, number | boolean> = {};
       const extra = new Map<Plugin, { start: number; length: number }>();
       let features: Tensor | undefined = undefined;

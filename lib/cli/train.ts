@@ -21,15 +21,29 @@ import { EventEmitter } from 'node:events';
 import { ProcessGroup } from '../distributed/process-group';
 import { relaunchForNproc } from './launch';
 import { ProgressBar } from './progress';
+import { applyOverrides, collectSet, parseOverride } from './overrides';
 import { matrixTable, methodsTable } from './run-output';
 
-/**
- * Reads and validates a benchmark config file, and checks that the files it names exist. Sync.
- * @throws ZsclError E_IO when it cannot be read; E_CONFIG naming the JSON path of a bad key or value or of a missing file.
- */
-function readBenchmarkConfig(file: string): BenchmarkConfig {
-  return validateBenchmarkConfig(readJsonFile(file, { what: 'config', code: 'E_CONFIG' }), { checkFiles: true });
+/** Command-line changes to a config: `--set key.path=value` (repeatable) and `--device`. */
+interface ConfigFlags {
+  set?: string[];
+  device?: string;
 }
+
+/**
+ * Reads a benchmark config file, applies the `--set` and `--device` overrides, validates the
+ * result and checks that the files it names exist. Sync.
+ * @throws ZsclError E_IO when it cannot be read; E_ARG for a malformed `--set`; E_CONFIG naming the JSON path of a bad key or value or of a missing file.
+ */
+function readBenchmarkConfig(file: string, flags: ConfigFlags = {}): BenchmarkConfig {
+  const overrides = (flags.set ?? []).map(parseOverride);
+  if (flags.device !== undefined) overrides.push({ path: ['device'], value: flags.device });
+  const json = applyOverrides(readJsonFile(file, { what: 'config', code: 'E_CONFIG' }), overrides);
+  return validateBenchmarkConfig(json, { checkFiles: true });
+}
+
+const SET_HELP = 'override a config key before validation, e.g. --set training.iterations=2 (JSON values; null removes; repeatable)';
+const DEVICE_HELP = "cpu, cuda or cuda:N (overrides the config's device)";
 
 interface RunOptions {
   json?: boolean;
@@ -40,9 +54,9 @@ interface RunOptions {
 
 /** Runs (or resumes) one config into `dir`, with a progress bar unless `json`. Async. */
 async function trainConfig(config: BenchmarkConfig, dir: string, options: RunOptions = {}): Promise<RunResult> {
-  const built = buildBenchmark(config);
   const group = options.group;
-  if (group && group.backend === 'nccl') built.model.to(`cuda:${group.localRank}`);
+  // NCCL: one GPU per process, whatever the config says.
+  const built = buildBenchmark(group?.backend === 'nccl' ? { ...config, device: `cuda:${group.localRank}` } : config);
   const bar = new ProgressBar(!options.json && options.progress !== false && (!group || group.isMain));
   const events = new EventEmitter();
   events.on('step', (e: StepEvent) =>
@@ -100,8 +114,10 @@ export function registerTrain(program: Command): void {
     .requiredOption('--out <dir>', 'run folder')
     .option('--json', 'print the result as JSON, no progress bar')
     .option('--nproc <n>', 'data-parallel: start N processes (Gloo on CPU, NCCL on CUDA); multi-node via MASTER_ADDR/RANK/WORLD_SIZE', Number)
-    .action(async (file: string, o: { out: string; json?: boolean; nproc?: number }) => {
-      const config = readBenchmarkConfig(file);
+    .option('--set <key=value>', SET_HELP, collectSet)
+    .option('--device <device>', DEVICE_HELP)
+    .action(async (file: string, o: { out: string; json?: boolean; nproc?: number } & ConfigFlags) => {
+      const config = readBenchmarkConfig(file, o);
       await maybeDataParallel(o.nproc, async (group) => {
         const result = await trainConfig(config, o.out, { ...o, group });
         if (!group || group.isMain) await finish(o.out, [methodResult(config.name ?? config.strategy, result)], config, o.json);
@@ -114,8 +130,9 @@ export function registerTrain(program: Command): void {
     .argument('<dir>', 'run folder')
     .option('--json', 'print the result as JSON')
     .option('--nproc <n>', 'data-parallel processes (the world size may differ from the first run)', Number)
-    .action(async (dir: string, o: { json?: boolean; nproc?: number }) => {
-      const config = readBenchmarkConfig(path.join(dir, 'config.json'));
+    .option('--device <device>', DEVICE_HELP)
+    .action(async (dir: string, o: { json?: boolean; nproc?: number; device?: string }) => {
+      const config = readBenchmarkConfig(path.join(dir, 'config.json'), { device: o.device });
       await maybeDataParallel(o.nproc, async (group) => {
         const result = await trainConfig(config, dir, { ...o, group });
         if (!group || group.isMain) await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
@@ -129,8 +146,10 @@ export function registerTrain(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .option('--strategies <list>', `comma-separated strategies (default: the config's); known: ${STRATEGIES.join(', ')}`)
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, o: { out: string; strategies?: string; json?: boolean }) => {
-      const config = readBenchmarkConfig(file);
+    .option('--set <key=value>', SET_HELP, collectSet)
+    .option('--device <device>', DEVICE_HELP)
+    .action(async (file: string, o: { out: string; strategies?: string; json?: boolean } & ConfigFlags) => {
+      const config = readBenchmarkConfig(file, o);
       const names = (o.strategies ?? config.strategy).split(',').map((s) => s.trim()) as StrategyName[];
       for (const n of names) if (!STRATEGIES.includes(n)) throw new ZsclError(`unknown strategy '${n}'; known: ${STRATEGIES.join(', ')}`, 'E_CONFIG');
       const results: ReportMethod[] = [];
@@ -147,10 +166,14 @@ export function registerTrain(program: Command): void {
     .argument('<config>', 'benchmark config JSON (its tasks and tokenizer)')
     .option('--checkpoint <file>', "model weights (default: the config's model)")
     .option('--allow-code-execution', 'allow TorchScript checkpoints (they can run code)')
-    .action(async (file: string, o: { checkpoint?: string; allowCodeExecution?: boolean }) => {
-      const config = readBenchmarkConfig(file);
+    .option('--set <key=value>', SET_HELP, collectSet)
+    .option('--device <device>', DEVICE_HELP)
+    .action(async (file: string, o: { checkpoint?: string; allowCodeExecution?: boolean } & ConfigFlags) => {
+      const config = readBenchmarkConfig(file, o);
       const built = buildBenchmark(config);
-      const model = o.checkpoint ? loadClip(o.checkpoint, { config: config.model.config, allowCodeExecution: o.allowCodeExecution }) : built.model;
+      const model = o.checkpoint
+        ? loadClip(o.checkpoint, { config: config.model.config, allowCodeExecution: o.allowCodeExecution, device: built.model.device })
+        : built.model;
       try {
         const row = await evaluateAll(model, built.spec.tokenize, built.spec.evaluation);
         console.log(

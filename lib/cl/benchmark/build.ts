@@ -19,6 +19,8 @@ import { ZsclError } from '../../errors';
 import { tensor } from '../../tensor/create';
 import type { Tensor } from '../../tensor/tensor';
 import { cilBenchmark } from '../cil-benchmark';
+import { batchOnDevice, onDevice, resolveDevice } from '../device';
+import type { Device } from '../../tensor/dtype';
 import type { EvaluationSet } from '../evaluation';
 import type { RunSpec } from '../runner';
 import type { StrategyData, StrategyNeed } from '../strategies';
@@ -92,10 +94,13 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
 export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   const training = trainingSettings(config);
   const seed = training.seed;
+  const device = resolveDevice(config.device);
   const model = loadModel(config, seed);
+  if (device !== 'cpu') model.to(device);
   const tokenizer = makeTokenizer(config, model);
   const truncate: Truncation = 'eot';
-  const tokenize = (texts: string[]): Tensor => tokenizeToTensor(tokenizer, texts, { truncate });
+  // Prompts, reference texts and evaluation classifiers all tokenise here, so all land on the model's device.
+  const tokenize = (texts: string[]): Tensor => onDevice(tokenizeToTensor(tokenizer, texts, { truncate }), device);
   const size = model.config.imageResolution;
   const batchSize = training.batchSize;
   const workers = training.workers;
@@ -112,6 +117,7 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
         transform: train ? clipTrainTransform({ size }) : clipEvalTransform({ size }),
         onBadSample: 'skip',
       }),
+      device,
     );
   const trainingTasks: TrainingTask[] = tasks.map((t, k) => {
     const train = training.fewShot ? fewShot(t.train, training.fewShot, seed) : t.train;
@@ -130,8 +136,10 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   });
   // CIL: after step k, all classes seen so far on the union of their test sets (docs/cil.md).
   const evaluation: EvaluationSet[] = cil
-    ? cil.evaluation({ size, batchSize: evaluationSettings(config).batchSize, seed, maxImages: config.evaluation?.maxImages })
-    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, seed, config.evaluation?.maxImages));
+    ? cil
+        .evaluation({ size, batchSize: evaluationSettings(config).batchSize, seed, maxImages: config.evaluation?.maxImages })
+        .map((s) => setOnDevice(s, device))
+    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, seed, config.evaluation?.maxImages, device));
   // Only the data the strategy lists in its `needs` is built (reference files are read only then).
   const ref = config.reference;
   const referenceLoader = (images: Dataset): LoaderStream =>
@@ -144,12 +152,13 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
         transform: clipEvalTransform({ size }),
         onBadSample: 'skip',
       }),
+      device,
     );
   const owning = <T extends Tensor>(t: T): T => (owned.push(t), t);
   const builders: { [K in StrategyNeed]: () => StrategyData[K] } = {
     taskImages: () => (ctx) => imagesOf(loader(tasks[ctx.taskIndex].train, false, seed + 1000 + ctx.taskIndex)),
     taskPrompts: () => (ctx) => trainingTasks[ctx.taskIndex].classTokens,
-    examples: () => (k) => exampleSource(tasks[k].train, size),
+    examples: () => (k) => exampleSource(tasks[k].train, size, device),
     referenceImages: () => {
       if (!ref?.images) return undefined;
       const images = referenceImages(ref.images).dataset;
@@ -160,7 +169,7 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
       const texts = referenceTexts(ref.texts, { column: ref.textColumn });
       return owning(tokenize(ref.maxTexts ? texts.slice(0, ref.maxTexts) : texts));
     },
-    virtualTexts: () => owning(virtualTexts(tokenizer, seed, ref?.virtualTexts ?? 1000)),
+    virtualTexts: () => owning(onDevice(virtualTexts(tokenizer, seed, ref?.virtualTexts ?? 1000), device)),
   };
   const data: StrategyData = {};
   for (const need of findStrategy(config.strategy).needs) Object.assign(data, { [need]: builders[need]() });
@@ -185,7 +194,19 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
   };
 }
 
-function evaluationSet(task: TaskData, size: number, batchSize: number, seed: number, maxImages?: number): EvaluationSet {
+// A set whose batches arrive on `device`.
+function setOnDevice(set: EvaluationSet, device: Device): EvaluationSet {
+  if (device === 'cpu') return set;
+  return {
+    ...set,
+    batches: () =>
+      (async function* () {
+        for await (const b of set.batches()) yield batchOnDevice(b, device);
+      })(),
+  };
+}
+
+function evaluationSet(task: TaskData, size: number, batchSize: number, seed: number, maxImages: number | undefined, device: Device): EvaluationSet {
   const test = maxImages && task.test.length > maxImages ? seededSubset(task.test, maxImages, seed) : task.test;
   return {
     name: task.name,
@@ -194,13 +215,13 @@ function evaluationSet(task: TaskData, size: number, batchSize: number, seed: nu
     batches: () => {
       const loader = new DataLoader(test, { batchSize, transform: clipEvalTransform({ size }), onBadSample: 'skip' });
       return (async function* () {
-        for await (const b of loader) yield { images: b.images, labels: b.labels };
+        for await (const b of loader) yield batchOnDevice({ images: b.images, labels: b.labels }, device);
       })();
     },
   };
 }
 
-function exampleSource(dataset: Dataset, size: number): ExampleSource {
+function exampleSource(dataset: Dataset, size: number, device: Device): ExampleSource {
   return {
     length: dataset.length,
     load: async (indices) => {
@@ -209,7 +230,7 @@ function exampleSource(dataset: Dataset, size: number): ExampleSource {
         transform: clipEvalTransform({ size }),
         onBadSample: 'skip',
       });
-      for await (const b of loader) return { images: b.images, labels: b.labels };
+      for await (const b of loader) return batchOnDevice({ images: b.images, labels: b.labels }, device);
       throw new ZsclError('iCaRL: no exemplar image could be loaded', 'E_IO');
     },
   };

@@ -180,6 +180,11 @@ const benchmarkObjectSchema = object({
   reference: referenceSchema.optional(),
   evaluation: evaluationSchema.optional(),
   checkpointEvery: nonNegativeInt().default(0).meta({ description: 'mid-task checkpoints every N steps (0: at task ends only)' }),
+  device: z
+    .string({ error: "expected 'cpu', 'cuda' or 'cuda:N'" })
+    .regex(/^(cpu|cuda(:\d+)?)$/, { error: "expected 'cpu', 'cuda' or 'cuda:N'" })
+    .default('cpu')
+    .meta({ description: "where the model trains and evaluates: 'cpu', 'cuda' or 'cuda:N' (`--device` overrides)" }),
 });
 
 type Ctx = z.core.$RefinementCtx<z.output<typeof benchmarkObjectSchema>>;
