@@ -1,6 +1,7 @@
 /**
- * The live zero-shot guard: every `every` steps (and at each task's last step) the student's
- * zero-shot accuracy on a small probe is compared with the initial model's (measured once at run
+ * The live zero-shot guard: every `every` steps (and at each task's last step) the zero-shot
+ * accuracy of the served model (the weight-ensemble average when the strategy averages, else the
+ * student) on a small probe is compared with the initial model's (measured once at run
  * start). A drop of more than `maxDrop` points warns, stops the run (E_GUARD, after a checkpoint)
  * or rolls back to the last state that passed a check, in memory: the student's weights, the
  * optimizer's moments and every plugin's checkpoint state (e.g. the weight-ensemble average).
@@ -35,6 +36,12 @@ export interface GuardOptions {
   action?: GuardAction;
   /** After a rollback, what a later trip does: roll back again, or stop (default). */
   repeat?: 'rollback' | 'stop';
+  /**
+   * Which model is probed: 'served' (default) the model a service would serve, i.e. the weight
+   * ensemble's average when the strategy averages (what the task ends with), else the student;
+   * 'student' always the student.
+   */
+  watch?: 'served' | 'student';
 }
 
 /** One check: the student's mean probe accuracy (percent) against the initial model's. */
@@ -93,6 +100,8 @@ export class ZeroShotGuardPlugin implements Plugin {
     if (!(Number.isFinite(maxDrop) && maxDrop >= 0)) throw new ZsclError(`guard: maxDrop must be a number of points ≥ 0, got ${maxDrop}`, 'E_CONFIG');
     if (!['warn', 'stop', 'rollback'].includes(action)) throw new ZsclError(`guard: action must be warn, stop or rollback, got ${String(action)}`, 'E_CONFIG');
     if (!['rollback', 'stop'].includes(repeat)) throw new ZsclError(`guard: repeat must be rollback or stop, got ${String(repeat)}`, 'E_CONFIG');
+    if (!['served', 'student'].includes(options.watch ?? 'served'))
+      throw new ZsclError(`guard: watch must be served or student, got ${String(options.watch)}`, 'E_CONFIG');
   }
 
   /** The initial model's mean probe accuracy (NaN before the run starts). */
@@ -121,7 +130,7 @@ export class ZeroShotGuardPlugin implements Plugin {
     this.steps += 1;
     if ((step.it + 1) % this.options.every !== 0 && step.it !== step.task.iterations) return;
     const start = performance.now();
-    const accuracy = await this.score(step.student);
+    const accuracy = await this.score(this.watched(step));
     const seconds = (performance.now() - start) / 1000;
     this.checks += 1;
     this.checkSeconds += seconds;
@@ -156,6 +165,15 @@ export class ZeroShotGuardPlugin implements Plugin {
     this.dropSnapshot();
   }
 
+  private watched(step: StepContext): ClipModel {
+    if ((this.options.watch ?? 'served') === 'student') return step.student;
+    for (const p of step.plugins) {
+      const served = p.servingModel?.();
+      if (served) return served;
+    }
+    return step.student;
+  }
+
   private async score(model: ClipModel): Promise<number> {
     const rows = await evaluateAll(model, this.hooks.tokenize, this.probe);
     return rows.reduce((sum, r) => sum + r.accuracy, 0) / rows.length;
@@ -181,7 +199,8 @@ export class ZeroShotGuardPlugin implements Plugin {
       const owned = part === task.optimizer; // the optimizer hands out new handles; plugins their live tensors
       const tensors: Record<string, Tensor> = {};
       for (const [name, t] of Object.entries(saved.tensors ?? {})) {
-        tensors[name] = keep(t.clone());
+        const copy = cloneUnlessEmpty(t);
+        if (copy) tensors[name] = keep(copy);
         if (owned) t.dispose();
       }
       parts.set(part, { tensors, json: structuredClone(saved.json) });
@@ -214,4 +233,14 @@ export class ZeroShotGuardPlugin implements Plugin {
 
 function isFolderProbe(probe: GuardOptions['probe']): probe is FolderProbe {
   return !Array.isArray(probe);
+}
+
+// A parameter without optimizer state yet comes as a handle without a tensor (E_DISPOSED on use): its step count 0 restores it.
+function cloneUnlessEmpty(t: Tensor): Tensor | undefined {
+  try {
+    return t.clone();
+  } catch (error) {
+    if ((error as ZsclError).code === 'E_DISPOSED') return undefined;
+    throw error;
+  }
 }
