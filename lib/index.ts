@@ -114,7 +114,9 @@ export {
   type LaunchResult,
   type RankExit,
 } from './distributed';
-export { startRun, type RunHandle, type RunProgress } from './cl/service';
+export { startRun, type RunHandle, type RunProgress, type ModelLease, type ServedModel, type ServiceEvents, type ServingOptions } from './cl/service';
+export { ZeroShotGuardPlugin, type GuardOptions, type GuardAction, type GuardEvent, type GuardHooks, type RetentionEvent } from './cl/plugins/zero-shot-guard';
+export { folderProbe, type FolderProbe } from './cl/plugins/guard-probe';
 export { runExperiment, type RunSpec, type RunResult, type RunEvents } from './cl/runner';
 export { ContinualTrainer, type TrainerOptions, type StepEvent, type TrainMode } from './cl/trainer';
 export {
