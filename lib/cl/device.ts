@@ -7,10 +7,11 @@ import type { Batch } from './task';
 
 /**
  * Checks a config's or command line's device against this libtorch build and returns it. Sync.
- * @throws ZsclError E_DEVICE when CUDA is asked for and this build or machine has none, or the index is past the last GPU.
+ * @throws ZsclError E_ARG for a malformed device; E_DEVICE when CUDA is asked for and this build or machine has none, or the index is past the last GPU.
  */
 export function resolveDevice(device: string | undefined): Device {
   const d = (device ?? 'cpu') as Device;
+  if (!/^(cpu|cuda(:\d+)?)$/.test(d)) throw new ZsclError(`device '${d}': expected 'cpu', 'cuda' or 'cuda:N'`, 'E_ARG');
   if (d === 'cpu') return d;
   const info = native().runtimeInfo();
   if (!info.cudaCompiled)

@@ -17,7 +17,9 @@ import { clipEvalTransform } from '../data/transform';
 import { loadTensors, writeSafetensors } from '../io/safetensors';
 import { noGrad } from '../tensor/autograd';
 import { cat } from '../tensor/create';
+import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
+import { resolveDevice } from '../cl/device';
 
 /** Options of {@link embed} (the command's flags). */
 export interface EmbedOptions {
@@ -44,6 +46,8 @@ export interface EmbedOptions {
   seed?: number;
   /** Allow reading a TorchScript archive, which can execute code stored in it. */
   allowCodeExecution?: boolean;
+  /** Where the forwards run: 'cpu' (default), 'cuda' or 'cuda:N'; features come back on the CPU. */
+  device?: string;
 }
 
 /** Features computed by {@link embed}; the caller owns (and disposes) the tensors. */
@@ -79,9 +83,13 @@ async function embed(options: EmbedOptions): Promise<Embeddings> {
   if (texts.length && options.vocab === undefined && !options.byteLevel) {
     throw new ZsclError('embed: texts need a tokenizer; give --vocab PATH (CLIP BPE) or --byte-level', 'E_ARG');
   }
+  const device = resolveDevice(options.device);
   const { model, source } = openModel(options);
   try {
+    if (device !== 'cpu') model.to(device);
     model.eval();
+    const encodeImage = (x: Tensor) => onModelDevice(x, device, (y) => model.encodeImageAsync(y));
+    const encodeText = (x: Tensor) => onModelDevice(x, device, (y) => model.encodeTextAsync(y));
     const result: Embeddings = { modelSource: source };
     if (options.tensors !== undefined) {
       const file = loadTensors(options.tensors);
@@ -92,18 +100,18 @@ async function embed(options: EmbedOptions): Promise<Embeddings> {
             'E_FORMAT',
           );
         }
-        if (file.images) result.image_features = await encodeInBatches(file.images, batchSize, (x) => model.encodeImageAsync(x));
-        if (file.tokens) result.text_features = await encodeInBatches(file.tokens, batchSize, (x) => model.encodeTextAsync(x));
+        if (file.images) result.image_features = await encodeInBatches(file.images, batchSize, encodeImage);
+        if (file.tokens) result.text_features = await encodeInBatches(file.tokens, batchSize, encodeText);
       } finally {
         for (const t of Object.values(file)) t.dispose();
       }
     }
-    if (images.length) result.image_features = await embedImages(model, images, batchSize);
+    if (images.length) result.image_features = await embedImages(model, images, batchSize, encodeImage);
     if (texts.length) {
       const tokenizer = await openTokenizer(options, model);
       const tokens = tokenizeToTensor(tokenizer, texts, { contextLength: model.config.contextLength, truncate: options.truncate ? 'eot' : false });
       try {
-        result.text_features = await encodeInBatches(tokens, batchSize, (x) => model.encodeTextAsync(x));
+        result.text_features = await encodeInBatches(tokens, batchSize, encodeText);
       } finally {
         tokens.dispose();
       }
@@ -147,14 +155,28 @@ async function openTokenizer(options: EmbedOptions, model: ClipModel): Promise<T
   return tokenizer;
 }
 
-async function embedImages(model: ClipModel, files: string[], batchSize: number): Promise<Tensor> {
+// Runs `encode` on the model's device and brings the features back to the CPU (nothing moves on the CPU).
+async function onModelDevice(x: Tensor, device: Device, encode: (x: Tensor) => Promise<Tensor>): Promise<Tensor> {
+  if (device === 'cpu') return encode(x);
+  const moved = x.to(device);
+  try {
+    const features = await encode(moved);
+    const host = features.to('cpu');
+    features.dispose();
+    return host;
+  } finally {
+    moved.dispose();
+  }
+}
+
+async function embedImages(model: ClipModel, files: string[], batchSize: number, encode: (x: Tensor) => Promise<Tensor>): Promise<Tensor> {
   const transform = clipEvalTransform({ size: model.config.imageResolution });
   const parts: Tensor[] = [];
   try {
     for (let i = 0; i < files.length; i += batchSize) {
       const pixels = await preprocessBatch(files.slice(i, i + batchSize), transform);
       try {
-        parts.push(await noGrad(() => model.encodeImageAsync(pixels)));
+        parts.push(await noGrad(() => encode(pixels)));
       } finally {
         pixels.dispose();
       }
@@ -259,6 +281,7 @@ export function registerEmbed(program: Command): void {
     .option('--seed <n>', 'seed of the random weights when --model is a config name (default 0)', integerAtLeast('--seed', 0))
     .option('--allow-code-execution', 'allow TorchScript/pickle checkpoints, which can run code stored in the file')
     .option('--json', 'print JSON (with --out: a JSON summary of the file)')
+    .option('--device <device>', 'cpu (default), cuda or cuda:N; features are written from the CPU')
     .action(async (options: EmbedCommandOptions) => {
       for (const line of await embedCommand(options)) console.log(line);
     });
