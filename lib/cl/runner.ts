@@ -222,7 +222,16 @@ function guardPlugin(
     tokenize,
     retention: (e) => {
       events.emit('retention', e);
-      folder?.appendMetrics({ event: 'retention', task: e.taskIndex, it: e.it, accuracy: e.accuracy, initial: e.initial, drop: e.drop, tripped: e.tripped });
+      folder?.appendMetrics({
+        event: 'retention',
+        task: e.taskIndex,
+        it: e.it,
+        accuracy: e.accuracy,
+        initial: e.initial,
+        drop: e.drop,
+        maxDrop: e.maxDrop,
+        tripped: e.tripped,
+      });
     },
     tripped: (e) => {
       if (events.listenerCount('guard') > 0) events.emit('guard', e);

@@ -18,7 +18,7 @@ export interface EmbeddedImage {
 export interface ReportImages {
   methodsChart: EmbeddedImage;
   /** Per matrix (MTIL) method, in the order of `input.methods`. */
-  methods: { stem: string; heatmap: EmbeddedImage; retention: EmbeddedImage }[];
+  methods: { stem: string; heatmap: EmbeddedImage; retention: EmbeddedImage; guard?: EmbeddedImage }[];
   /** The incremental-accuracy curves of the class-incremental methods (when there are any). */
   incremental?: EmbeddedImage;
   /** Section anchors by method name (default: the matrix methods' stems; a class-incremental method's index otherwise). */
@@ -174,12 +174,13 @@ export function reportHtml(input: ReportInput, images: ReportImages): string {
       out.push('</section>');
       return;
     }
-    const { heatmap, retention } = matrixImages.get(m.method)!;
+    const { heatmap, retention, guard } = matrixImages.get(m.method)!;
     out.push('<h3>Accuracy matrix (%)</h3>');
     out.push('<p class="muted">Row: after training that task. Column: accuracy on that task.</p>');
     out.push(tableHtml(accuracyTable(m.matrix), m.matrix.zeroShot !== undefined));
     out.push(imageHtml(heatmap, `Accuracy matrix of ${m.method}.`));
     out.push(imageHtml(retention, `Accuracy on each task of ${m.method} after each training step.`));
+    if (guard) out.push(imageHtml(guard, `Zero-shot probe accuracy of ${m.method} at each check of the guard.`));
     out.push('</section>');
   });
   out.push(

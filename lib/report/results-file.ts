@@ -2,6 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readJsonFileAsync } from '../io/json-file';
+import { guardCurveOf } from './guard-curve';
 import type { ReportInput } from './types';
 import { validateConfig, validateReportInput } from './validate';
 
@@ -38,6 +39,8 @@ export const RESULTS_FILE = 'results.json';
  * - `config` (optional): any JSON object, shown as the run's settings. When absent and the run
  *   folder has a `config.json`, that file is used.
  * - `title` (optional): page heading; default "zscl report: <run folder name>".
+ * - `guard` (optional, per matrix method): the zero-shot guard's checks; when absent and the folder
+ *   holds one method, the `retention`/`guard` lines of its metrics.jsonl are read instead.
  *
  * A report's report.json has this shape too, so it can be rendered again. Async.
  * @throws ZsclError E_IO when results.json (or a present config.json) cannot be read; E_FORMAT
@@ -58,5 +61,23 @@ export async function readResults(runDir: string): Promise<ReportInput> {
     }
   }
   input.title ??= `zscl report: ${path.basename(path.resolve(runDir))}`;
+  // A run folder's one method gets its zero-shot guard curve from metrics.jsonl.
+  const [only] = input.methods;
+  if (input.methods.length === 1 && 'matrix' in only && !only.guard) {
+    const guard = guardCurveOf(await readJsonLines(path.join(runDir, 'metrics.jsonl')));
+    if (guard) only.guard = guard;
+  }
   return input;
+}
+
+// The parsed lines of a JSON-lines file (none when it is missing; torn lines skipped).
+async function readJsonLines(file: string): Promise<unknown[]> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').flatMap((line) => {
+    try {
+      return line.trim() ? [JSON.parse(line) as unknown] : [];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -5,6 +5,7 @@
  * Objects are not strict here: keys a newer results.json adds are dropped, not refused.
  */
 import { z } from 'zod';
+import { guardCurveSchema } from './guard-curve';
 
 /** Charts and tables stay usable (and rasterisable) up to this many tasks. */
 export const MAX_TASKS = 256;
@@ -93,6 +94,8 @@ export const methodResultSchema = z.object(
     method: name(),
     matrix: accuracyMatrixSchema,
     metrics: methodMetricsSchema,
+    /** The zero-shot guard's checks, when the run had a guard (read from metrics.jsonl). */
+    guard: guardCurveSchema.optional(),
   },
   { error: 'expected an object { method, matrix, metrics }' },
 );

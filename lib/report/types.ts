@@ -70,6 +70,8 @@ export interface MethodFiles {
   heatmap: string;
   /** retention-<stem>.png */
   retention: string;
+  /** guard-<stem>.png, when the method has a zero-shot guard curve. */
+  guard?: string;
 }
 
 /** An SVG image and its size in CSS pixels. */

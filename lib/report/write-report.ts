@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ZsclError, describeValue } from '../errors';
 import { toCsv } from './csv-table';
 import { uniqueFileStems } from './file-stems';
+import { guardChart } from './guard-curve';
 import { heatmapChart } from './heatmap';
 import { incrementalChart } from './incremental-chart';
 import { methodsChart } from './methods-chart';
@@ -34,7 +35,8 @@ async function writeFile(file: string, data: string | Buffer): Promise<void> {
 /**
  * Writes the report of `input` into `dir` (created if missing; existing report files are
  * replaced): report.json (the validated input), report.csv (methods table), report.md, one
- * matrix-<stem>.csv, heatmap-<stem>.png and retention-<stem>.png per matrix (MTIL) method, one
+ * matrix-<stem>.csv, heatmap-<stem>.png and retention-<stem>.png per matrix (MTIL) method (and
+ * guard-<stem>.png when it has a zero-shot guard curve), one
  * steps-<stem>.csv per class-incremental method and incremental-accuracy.svg/.png with their
  * curves, methods.png and a self-contained report.html. Stems are sanitized, unique forms of the method names. Async.
  * @returns the absolute paths written.
@@ -65,6 +67,9 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
         stem,
         heatmap: await embed(heatmapChart(m.matrix, { title: `${m.method}: accuracy (%) after each task` }), `Accuracy-matrix heatmap of ${m.method}`),
         retention: await embed(retentionChart(m.matrix, { title: `${m.method}: accuracy on each task during training` }), `Retention curves of ${m.method}`),
+        guard: m.guard
+          ? await embed(guardChart(m.guard, { title: `${m.method}: zero-shot probe during training` }), `Zero-shot guard curve of ${m.method}`)
+          : undefined,
       })),
     ),
     curve ? embed(curve, 'Accuracy over all classes seen so far after each step, per method') : undefined,
@@ -82,6 +87,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
       matrixCsv: path.join(out, `matrix-${stem}.csv`),
       heatmap: path.join(out, `heatmap-${stem}.png`),
       retention: path.join(out, `retention-${stem}.png`),
+      ...(m.guard ? { guard: path.join(out, `guard-${stem}.png`) } : {}),
     })),
     classIncremental: incremental.map(({ m, stem }) => ({ method: m.method, stepsCsv: path.join(out, `steps-${stem}.csv`) })),
     ...(curve ? { incrementalChart: { svg: path.join(out, 'incremental-accuracy.svg'), png: path.join(out, 'incremental-accuracy.png') } } : {}),
@@ -95,6 +101,7 @@ export async function writeReport(dir: string, input: ReportInput): Promise<Repo
       writeFile(files.methods[k].matrixCsv, toCsv(accuracyTable(m.matrix))),
       writeFile(files.methods[k].heatmap, methodImages[k].heatmap.png),
       writeFile(files.methods[k].retention, methodImages[k].retention.png),
+      ...(files.methods[k].guard && methodImages[k].guard ? [writeFile(files.methods[k].guard, methodImages[k].guard.png)] : []),
     ]),
     ...incremental.map(({ m }, k) => writeFile(files.classIncremental[k].stepsCsv, toCsv(stepsTable(m.classIncremental)))),
     ...(curve && curveImage && files.incrementalChart

@@ -17,6 +17,10 @@ import { CachedEvaluationSet, worldReferenceStream, worldTaskStream } from '../.
 import { demoTokenizer } from '../../lib/demo/tokenizer';
 import { CLIP_MEAN, CLIP_STD, colourTask, createReferenceSet, shapeTask, textureTask } from '../../lib/demo/world';
 import type { ZsclError } from '../../lib/errors';
+import { guardChart } from '../../lib/report/guard-curve';
+import { readResults } from '../../lib/report/results-file';
+import type { MethodResult } from '../../lib/report/types';
+import { writeReport } from '../../lib/report/write-report';
 import type { Tensor } from '../../lib/tensor/tensor';
 
 // The shipped demo model reads colours zero-shot (the probe); it trains on shapes, then textures.
@@ -119,6 +123,18 @@ describe('zero-shot guard', function () {
       const lines = metricsLines(dir);
       assert.equal(lines.filter((l) => l.event === 'retention').length, 2);
       assert.ok(lines.some((l) => l.event === 'guard' && l.action === 'warn'));
+      // The report draws the checks from metrics.jsonl.
+      const input = await readResults(dir);
+      const method = input.methods[0] as MethodResult;
+      assert.deepEqual(
+        method.guard?.checks.map((c) => [c.it, c.tripped, c.action]),
+        run.retention.map((e) => [e.it, e.tripped, 'warn']),
+      );
+      const chart = guardChart(method.guard!);
+      assert.match(chart.svg, /<circle[^>]*stroke="#c0392b"/);
+      const files = await writeReport(path.join(dir, 'report'), input);
+      assert.ok(files.methods[0].guard && fs.statSync(files.methods[0].guard).size > 0);
+      assert.match(fs.readFileSync(files.html, 'utf8'), /Zero-shot probe accuracy/);
     } finally {
       run.dispose();
     }

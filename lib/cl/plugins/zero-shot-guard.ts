@@ -52,6 +52,8 @@ export interface RetentionEvent {
   initial: number;
   /** initial − accuracy, in points (negative when the student does better). */
   drop: number;
+  /** The guard's bound (points). */
+  maxDrop: number;
   /** Whether drop > maxDrop. */
   tripped: boolean;
   /** Wall time of this check, in seconds. */
@@ -136,7 +138,16 @@ export class ZeroShotGuardPlugin implements Plugin {
     this.checkSeconds += seconds;
     const drop = this.initial - accuracy;
     const tripped = drop > this.options.maxDrop;
-    const event: RetentionEvent = { taskIndex: step.taskIndex, it: step.it, accuracy, initial: this.initial, drop, tripped, seconds };
+    const event: RetentionEvent = {
+      taskIndex: step.taskIndex,
+      it: step.it,
+      accuracy,
+      initial: this.initial,
+      drop,
+      maxDrop: this.options.maxDrop,
+      tripped,
+      seconds,
+    };
     this.hooks.retention(event);
     const configured = this.options.action ?? 'warn';
     if (!tripped) {
