@@ -41,7 +41,7 @@ export function onDevice(t: Tensor, device: Device): Tensor {
 
 /** A batch's images and labels on `device` (see {@link onDevice}). Sync. */
 export function batchOnDevice(batch: Batch, device: Device): Batch {
-  return device === 'cpu' ? batch : { images: onDevice(batch.images, device), labels: onDevice(batch.labels, device) };
+  return device === 'cpu' ? batch : { ...batch, images: onDevice(batch.images, device), labels: onDevice(batch.labels, device) };
 }
 
 // 'cuda' is the current GPU, cuda:0 unless set otherwise.

@@ -25,6 +25,8 @@ export interface TaskAccuracy {
   accuracy: number;
   correct: number;
   total: number;
+  /** Test images left out because they could not be read (counted when the batches say). */
+  skipped?: number;
 }
 
 /** Top-1 zero-shot accuracy of `model` on one set. Async (forwards run on worker threads). */
@@ -32,6 +34,7 @@ export async function evaluateSet(model: ClipModel, tokenize: TokenizeFn, set: E
   const classifier = await ZeroShotClassifier.buildAsync(model, tokenize, [...set.classNames], [...set.templates]);
   let correct = 0;
   let total = 0;
+  let skipped = 0;
   try {
     for await (const batch of set.batches()) {
       await tidyAsync(async () => {
@@ -41,6 +44,7 @@ export async function evaluateSet(model: ClipModel, tokenize: TokenizeFn, set: E
         const hits = predicted.eq(batch.labels).sum().item();
         correct += hits;
         total += batch.labels.shape[0];
+        skipped += batch.skipped ?? 0;
         batch.images.dispose();
         batch.labels.dispose();
       });
@@ -48,7 +52,7 @@ export async function evaluateSet(model: ClipModel, tokenize: TokenizeFn, set: E
   } finally {
     classifier.dispose();
   }
-  return { name: set.name, accuracy: total === 0 ? 0 : (100 * correct) / total, correct, total };
+  return { name: set.name, accuracy: total === 0 ? 0 : (100 * correct) / total, correct, total, skipped };
 }
 
 /** One row of the accuracy matrix: accuracy on every set, in order. Async. */

@@ -36,6 +36,8 @@ export const runStateSchema = z.strictObject(
     zeroShot: percentRow.optional(),
     /** A mid-task checkpoint of task `task` after iteration `it`, when one exists. */
     step: z.strictObject({ task: z.int().min(0), it: z.int().min(0) }, { error: 'expected { task, it }' }).optional(),
+    /** Training images skipped as unreadable, per completed task (absent in older runs). */
+    skippedTrain: z.array(z.int().min(0), { error: 'expected a count per task' }).optional(),
     finished: z.boolean({ error: 'expected true or false' }),
   },
   { error: 'expected an object' },

@@ -88,7 +88,7 @@ export type RunResult = { dir: string; tasks: string[]; accuracy: number[][]; ze
 /** Events of a running experiment, by name: their payloads. */
 export interface RunEvents {
   step: StepEvent;
-  task: { taskIndex: number; name: string; accuracy: TaskAccuracy[] };
+  task: { taskIndex: number; name: string; accuracy: TaskAccuracy[]; skippedImages: { train: number; test: number[] } };
   checkpoint: { taskIndex: number; it: number | null; file: string };
   /** A zero-shot guard check (RunSpec.guard). */
   retention: RetentionEvent;
@@ -136,7 +136,10 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   // The runner's own work between steps goes through the plugin hooks, after every other plugin.
   const events_ = stepListener((event) => {
     events.emit('step', event);
-    if (main && (event.it % logEvery === 0 || event.it === event.iterations)) folder.appendMetrics({ event: 'step', ...stepRecord(event) });
+    if (main && (event.it % logEvery === 0 || event.it === event.iterations)) {
+      const skippedImages = spec.tasks[event.taskIndex]?.batches.skippedCount?.() ?? 0;
+      folder.appendMetrics({ event: 'step', ...stepRecord(event), ...(skippedImages > 0 ? { skippedImages } : {}) });
+    }
   }, 'run-events');
   const checkpoints = new StepCheckpointPlugin({
     folder,
@@ -177,20 +180,24 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
       const unchanged = trains || !protocol.reusesUnchanged ? undefined : lastRow;
       const row = unchanged ?? (await protocol.afterTask(spec.model, k));
       lastRow = row;
-      state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined };
+      // Counted since this process made the task's stream (a resumed task counts from the resume on).
+      const skippedImages = { train: trains ? (task.batches.skippedCount?.() ?? 0) : 0, test: row.map((r) => r.skipped ?? 0) };
+      const skippedTrain = [...(state.skippedTrain ?? new Array<number>(k).fill(0)), skippedImages.train];
+      state = { ...state, completedTasks: k + 1, accuracy: [...state.accuracy, row.map((r) => r.accuracy)], step: undefined, skippedTrain };
       if (main) {
         folder.writeState(state);
         folder.removeStepCheckpoints();
-        folder.appendMetrics({ event: 'task', task: k, name: task.name, accuracy: row.map((r) => r.accuracy) });
+        folder.appendMetrics({ event: 'task', task: k, name: task.name, accuracy: row.map((r) => r.accuracy), skippedImages });
         events.emit('checkpoint', { taskIndex: k, it: null, file });
       }
-      events.emit('task', { taskIndex: k, name: task.name, accuracy: row });
+      events.emit('task', { taskIndex: k, name: task.name, accuracy: row, skippedImages });
       for (const p of trainer.plugins) await p.afterEvaluation?.(run, { taskIndex: k, name: task.name, accuracy: row });
     }
   } finally {
     await trainer.end();
   }
   const summary = protocol.summary(spec.method ?? strategy.name, state.accuracy, state.zeroShot);
+  summary.entry.skippedImages = { train: state.skippedTrain ?? [], test: lastRow?.map((r) => r.skipped ?? 0) ?? [] };
   state = { ...state, finished: true };
   const result: RunResult = { dir: spec.dir, tasks: names, accuracy: state.accuracy, zeroShot: state.zeroShot, ...summary };
   if (!main) return result;

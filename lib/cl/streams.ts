@@ -26,7 +26,7 @@ export class LoaderStream implements BatchStream {
       const result = await this.iterator.next();
       if (!result.done) {
         this.keys = result.value.indices;
-        return batchOnDevice({ images: result.value.images, labels: result.value.labels }, this.device);
+        return batchOnDevice({ images: result.value.images, labels: result.value.labels, skipped: result.value.skipped.length }, this.device);
       }
       this.iterator = undefined;
       emptyEpochs++;
@@ -41,6 +41,11 @@ export class LoaderStream implements BatchStream {
   /** Dataset indices of the last batch under the (deterministic) val transform; undefined under the random training transform. */
   lastKeys(): readonly number[] | undefined {
     return this.loader.transform.kind === 'eval' ? this.keys : undefined;
+  }
+
+  /** Images skipped so far because they could not be read (over every epoch since this stream was made). */
+  skippedCount(): number {
+    return this.loader.skippedCount;
   }
 
   state(): LoaderState {

@@ -5,6 +5,8 @@ import type { Tensor } from '../tensor/tensor';
 export interface Batch {
   images: Tensor;
   labels: Tensor;
+  /** Images drawn for this batch but left out because they could not be read (a loader's onBadSample 'skip'). */
+  skipped?: number;
 }
 
 /** An endless, resumable supply of batches. `next()` returns tensors the trainer disposes. */
@@ -15,6 +17,8 @@ export interface BatchStream {
   /** JSON position for exact resume; `restore(state())` continues the identical sequence. */
   state?(): unknown;
   restore?(state: unknown): void;
+  /** Optional: images left out so far because they could not be read (since this stream was made). */
+  skippedCount?(): number;
 }
 
 /** An endless, resumable supply of image batches [B, 3, R, R] (reference images). */

@@ -87,6 +87,17 @@ export const methodMetricsSchema = z.object(
   { error: 'expected an object { transfer?, avg, last, bwt?, forgetting? }' },
 );
 
+const count = () => z.int({ error: 'expected an integer ≥ 0' }).min(0, { error: 'expected an integer ≥ 0' });
+
+/** Images left out because they could not be read: per training task, and per test set (last evaluation). */
+export const skippedImagesSchema = z.object(
+  {
+    train: z.array(count(), { error: 'expected a count per task' }),
+    test: z.array(count(), { error: 'expected a count per test set' }),
+  },
+  { error: 'expected an object { train, test }' },
+);
+
 /** One method's run: its accuracy matrix and its metrics. */
 export const methodResultSchema = z.object(
   {
@@ -96,6 +107,8 @@ export const methodResultSchema = z.object(
     metrics: methodMetricsSchema,
     /** The zero-shot guard's checks, when the run had a guard (read from metrics.jsonl). */
     guard: guardCurveSchema.optional(),
+    /** Unreadable images the run skipped (runs from zscl train; absent in older results). */
+    skippedImages: skippedImagesSchema.optional(),
   },
   { error: 'expected an object { method, matrix, metrics }' },
 );
@@ -135,6 +148,7 @@ export const classIncrementalResultSchema = z.object(
     method: name(),
     classIncremental: classIncrementalSchema,
     metrics: z.object({ avg: finite(), last: finite() }, { error: 'expected an object { avg, last }' }),
+    skippedImages: skippedImagesSchema.optional(),
   },
   { error: 'expected an object { method, classIncremental, metrics }' },
 );

@@ -127,6 +127,45 @@ describe('MTIL orders I and II end to end through the CLI (miniature data, tiny 
     console.log(`      killed at ${seen}; kill + resume: ${((Date.now() - start) / 1000).toFixed(1)} s (resume ${seconds.toFixed(1)} s)`);
   });
 
+  it('counts unreadable images per task in metrics.jsonl, results.json and the report input', async () => {
+    // One task whose train/ and test/ each hold one corrupt JPEG beside good ones. A batch is the
+    // whole training set and iterations 1 is two steps (0 and 1), so training draws it twice;
+    // evaluation reads the test set once.
+    const folder = path.join(root, 'custom');
+    const eurosat = path.join(data, 'eurosat', '2750');
+    const classes = fs.readdirSync(eurosat).sort().slice(0, 2);
+    for (const split of ['train', 'test']) {
+      for (const c of classes) {
+        fs.mkdirSync(path.join(folder, split, c), { recursive: true });
+        for (const f of fs.readdirSync(path.join(eurosat, c)).slice(0, 2)) fs.copyFileSync(path.join(eurosat, c, f), path.join(folder, split, c, f));
+      }
+      fs.writeFileSync(path.join(folder, split, classes[0], 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0x00, 1, 2, 3]));
+    }
+    const file = path.join(root, 'custom.json');
+    const custom = {
+      setting: 'mtil',
+      strategy: 'finetune',
+      model: { config: 'tiny' },
+      tokenizer: { byteLevel: true },
+      tasks: [{ dataset: 'custom', imageFolder: folder }],
+      training: { iterations: 1, warmup: 0, batchSize: 5, workers: 1 },
+    };
+    fs.writeFileSync(file, JSON.stringify(custom));
+    const dir = path.join(root, 'skipped');
+    runCli(['train', file, '--out', dir, '--json']);
+    const task = fs
+      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.event === 'task');
+    assert.deepEqual(task.skippedImages, { train: 2, test: [1] });
+    const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
+    assert.deepEqual(results.methods[0].skippedImages, { train: [2], test: [1] });
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'report', 'report.json'), 'utf8'));
+    assert.deepEqual(report.methods[0].skippedImages, { train: [2], test: [1] });
+  });
+
   it('a misspelt --set key is a coded config error naming its JSON path', () => {
     const run = spawnSync(process.execPath, [...cli, 'train', config(1), '--out', path.join(root, 'x'), ...overrides(data), '--set', 'training.iteration=2'], {
       cwd: repoRoot,

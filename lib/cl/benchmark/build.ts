@@ -215,7 +215,7 @@ function evaluationSet(task: TaskData, size: number, batchSize: number, seed: nu
     batches: () => {
       const loader = new DataLoader(test, { batchSize, transform: clipEvalTransform({ size }), onBadSample: 'skip' });
       return (async function* () {
-        for await (const b of loader) yield batchOnDevice({ images: b.images, labels: b.labels }, device);
+        for await (const b of loader) yield batchOnDevice({ images: b.images, labels: b.labels, skipped: b.skipped.length }, device);
       })();
     },
   };
