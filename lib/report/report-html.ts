@@ -3,7 +3,7 @@ import { configRows } from './config-summary';
 import { escapeMarkup } from './escape-markup';
 import { formatNumber } from './format-number';
 import type { Table } from './tables';
-import { accuracyTable, methodsTable, stepsTable } from './tables';
+import { accuracyTable, methodsTable, skippedImagesTable, stepsTable } from './tables';
 import type { MethodMetrics, ReportInput, ReportMethod } from './types';
 
 /** A rendered chart to embed: PNG bytes, its size in CSS px and its alternative text. */
@@ -163,6 +163,12 @@ export function reportHtml(input: ReportInput, images: ReportImages): string {
     out.push('<section id="run"><h2>Run</h2>');
     out.push(rows.length ? `<div class="scroll"><table><tbody>\n${rows.join('\n')}\n</tbody></table></div>` : '<p class="muted">The config is empty.</p>');
     out.push('</section>');
+  }
+  const skipped = skippedImagesTable(input.methods);
+  if (skipped) {
+    out.push('<section id="skipped"><h2>Skipped images</h2>');
+    out.push('<p class="muted">Unreadable images left out of training batches (each draw) and evaluation.</p>');
+    out.push(tableHtml(skipped), '</section>');
   }
   input.methods.forEach((m, k) => {
     out.push(`<section id="method-${stem(m, k)}"><h2>${escapeMarkup(m.method)}</h2>`);

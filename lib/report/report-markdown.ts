@@ -1,7 +1,7 @@
 /** The report as one Markdown page: the methods table, then each method's accuracy matrix. */
 import { configRows } from './config-summary';
 import { escapeMarkdown, toMarkdown } from './markdown-table';
-import { accuracyTable, methodsTable, stepsTable } from './tables';
+import { accuracyTable, methodsTable, skippedImagesTable, stepsTable } from './tables';
 import type { ReportInput } from './types';
 
 /**
@@ -23,6 +23,8 @@ export function reportMarkdown(input: ReportInput): string {
     };
     parts.push('## Run', '', rows.length ? toMarkdown(table) : 'The config is empty.\n');
   }
+  const skipped = skippedImagesTable(input.methods);
+  if (skipped) parts.push('## Skipped images', '', 'Unreadable images left out of training batches (each draw) and evaluation.', '', toMarkdown(skipped));
   for (const m of input.methods) {
     if (!('matrix' in m)) {
       parts.push(`## ${escapeMarkdown(m.method)}: accuracy after each step (%)`, '');

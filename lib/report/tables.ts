@@ -50,6 +50,36 @@ export function stepsTable(curve: ClassIncrementalCurve): Table {
   };
 }
 
+/**
+ * Unreadable images the runs skipped, when any method skipped one: per method the training draws
+ * and test images skipped, and the tasks they came from (counts as text, never rounded). Sync.
+ * @returns undefined when no method reports a skipped image.
+ */
+export function skippedImagesTable(methods: ReportMethod[]): Table | undefined {
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const shown = methods.filter((m) => m.skippedImages && sum([...m.skippedImages.train, ...m.skippedImages.test]) > 0);
+  if (shown.length === 0) return undefined;
+  const byTask = (names: readonly string[], counts: readonly number[]) =>
+    counts
+      .map((n, i) => (n > 0 ? `${names[i] ?? `#${i + 1}`} ${n}` : ''))
+      .filter(Boolean)
+      .join(', ');
+  return {
+    columns: [
+      { title: 'Method', numeric: false },
+      { title: 'training draws', numeric: false },
+      { title: 'by task', numeric: false },
+      { title: 'test images', numeric: false },
+      { title: 'by test set', numeric: false },
+    ],
+    rows: shown.map((m) => {
+      const { train, test } = m.skippedImages!;
+      const tasks = 'matrix' in m ? m.matrix.tasks : m.classIncremental.steps;
+      return [m.method, String(sum(train)), byTask(tasks, train), String(sum(test)), byTask('matrix' in m ? m.matrix.tasks : [], test)];
+    }),
+  };
+}
+
 // Transfer is shown when a matrix method reports it (class-incremental runs have only Avg and Last).
 const METRIC_COLUMNS: { key: keyof MethodMetrics; title: string; optional: boolean; better: 'higher' | 'lower' }[] = [
   { key: 'transfer', title: 'Transfer', optional: true, better: 'higher' },

@@ -164,6 +164,9 @@ describe('MTIL orders I and II end to end through the CLI (miniature data, tiny 
     assert.deepEqual(results.methods[0].skippedImages, { train: [2], test: [1] });
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'report', 'report.json'), 'utf8'));
     assert.deepEqual(report.methods[0].skippedImages, { train: [2], test: [1] });
+    const markdown = fs.readFileSync(path.join(dir, 'report', 'report.md'), 'utf8');
+    assert.match(markdown, /## Skipped images[\s\S]*\| finetune +\| 2 +\| custom 2 +\| 1 +\| custom 1 +\|/);
+    assert.match(fs.readFileSync(path.join(dir, 'report', 'report.html'), 'utf8'), /<section id="skipped">/);
   });
 
   it('a misspelt --set key is a coded config error naming its JSON path', () => {
