@@ -8,7 +8,7 @@ import type { PromptTemplate, TokenizeFn } from '../clip/zero-shot';
 import { ZeroShotClassifier } from '../clip/zero-shot';
 import { noGrad } from '../tensor/autograd';
 import { tidyAsync } from '../tensor/scope';
-import { expectOnDevice } from './device';
+import { batchOnDevice } from './device';
 import type { Batch } from './task';
 
 /** A task's test data and prompts. `batches()` yields the whole test set once (val transform). */
@@ -36,9 +36,10 @@ export async function evaluateSet(model: ClipModel, tokenize: TokenizeFn, set: E
   let total = 0;
   let skipped = 0;
   try {
-    for await (const batch of set.batches()) {
+    for await (const read of set.batches()) {
+      // Sets built for the model's device arrive there; others (e.g. a guard probe's) are copied.
+      const batch = batchOnDevice(read, model.device);
       await tidyAsync(async () => {
-        expectOnDevice(`evaluation of ${set.name}`, model.device, { 'test images': batch.images, 'test labels': batch.labels });
         const features = await noGrad(() => model.encodeImageAsync(batch.images));
         const predicted = noGrad(() => classifier.logits(features, options.scale ?? 100).argmax(-1));
         const hits = predicted.eq(batch.labels).sum().item();
