@@ -168,4 +168,4 @@ export {
   type CilResultsEntry,
 } from './cl/cil-benchmark';
 export { validateBenchmarkConfig, type BenchmarkConfig } from './cl/benchmark/config';
-export { buildBenchmark } from './cl/benchmark/build';
+export { buildBenchmark, buildBenchmarkAsync, type BenchmarkReadAhead } from './cl/benchmark/build';
