@@ -80,7 +80,8 @@ export async function loadClipAsync(path: string, options: LoadClipOptions = {})
       tensors = tensorsByName(await native().opAsync('jitLoadParameters', path));
     } else {
       tensors = new Map();
-      for (const [name, raw] of parsed.entries) tensors.set(name, await tensorFromRawAsync(raw));
+      const yielder = new Yielder();
+      for (const [name, raw] of parsed.entries) tensors.set(name, await tensorFromRawAsync(raw, yielder));
     }
     made.push(...tensors.values());
     const named = parsed.layout === 'hf' ? fromHuggingFaceKeys(tensors) : fromOpenAiKeys(tensors);
@@ -158,12 +159,27 @@ function parseCheckpoint(bytes: Uint8Array, path: string, options: Pick<LoadClip
   return { entries, config, activation: config?.activation, layout: hf ? 'hf' : 'openai' };
 }
 
-/** Bytes per slice when a tensor is made without blocking the event loop. */
+/** Bytes copied on the main thread between two yields to the event loop. */
 const SLICE_BYTES = 4 << 20;
 
+/** Yields to the event loop (timers, I/O) once every {@link SLICE_BYTES} copied. */
+class Yielder {
+  private since = 0;
+  async copied(bytes: number): Promise<void> {
+    this.since += bytes;
+    if (this.since < SLICE_BYTES) return;
+    this.since = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
 /** One tensor from raw bytes, copied in slices; the slices are joined on a worker thread. */
-async function tensorFromRawAsync(raw: RawTensor): Promise<Tensor> {
-  if (raw.bytes.length <= SLICE_BYTES) return fromBytes(raw.bytes, raw.shape, raw.dtype);
+async function tensorFromRawAsync(raw: RawTensor, yielder: Yielder): Promise<Tensor> {
+  if (raw.bytes.length <= SLICE_BYTES) {
+    const t = fromBytes(raw.bytes, raw.shape, raw.dtype);
+    await yielder.copied(raw.bytes.length);
+    return t;
+  }
   const count = raw.shape.reduce((a, b) => a * b, 1);
   const elementBytes = raw.bytes.length / count;
   const perSlice = Math.max(1, Math.floor(SLICE_BYTES / elementBytes));
@@ -172,8 +188,7 @@ async function tensorFromRawAsync(raw: RawTensor): Promise<Tensor> {
     for (let start = 0; start < count; start += perSlice) {
       const end = Math.min(count, start + perSlice);
       slices.push(fromBytes(raw.bytes.subarray(start * elementBytes, end * elementBytes), [end - start], raw.dtype));
-      // Each slice's copy is short; yielding between them lets timers and I/O run.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await yielder.copied((end - start) * elementBytes);
     }
     const flat = wrap(
       await native().opAsync(

@@ -9,7 +9,7 @@ import { ZsclError, describeValue } from '../errors';
 import { detectDelimiter, parseDelimited } from './csv';
 import { ListDataset } from './dataset';
 import type { ImageFolderOptions } from './image-folder';
-import { listImages } from './image-folder';
+import { listImages, listImagesAsync } from './image-folder';
 import { requirePath } from './layout';
 import { SeededRandom } from './random';
 import { fillTemplate } from '../clip/zero-shot';
@@ -29,6 +29,17 @@ export interface ReferenceImages {
 export function referenceImages(root: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): ReferenceImages {
   requirePath('referenceImages', root, root, ['<any folders>/<image>.jpg   (labels are ignored)']);
   const { files, unreadable } = listImages(root, options);
+  return { dataset: new ListDataset(files.map((file) => ({ image: file, label: -1, name: file }))), unreadable };
+}
+
+/**
+ * Promise form of {@link referenceImages} that keeps the event loop free while scanning (a
+ * 1.28 M-file ImageNet tree). Async.
+ * @throws (rejects) as {@link referenceImages}.
+ */
+export async function referenceImagesAsync(root: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): Promise<ReferenceImages> {
+  requirePath('referenceImages', root, root, ['<any folders>/<image>.jpg   (labels are ignored)']);
+  const { files, unreadable } = await listImagesAsync(root, options);
   return { dataset: new ListDataset(files.map((file) => ({ image: file, label: -1, name: file }))), unreadable };
 }
 

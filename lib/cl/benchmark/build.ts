@@ -2,7 +2,7 @@
  * Turns a validated benchmark config into a runnable experiment: the model and tokenizer, each
  * task's training stream, evaluation sets, and the data each strategy draws on.
  */
-import { loadClip } from '../../clip/checkpoint';
+import { loadClip, loadClipAsync } from '../../clip/checkpoint';
 import { ClipModel } from '../../clip/model';
 import { ByteLevelTokenizer, ClipTokenizer, tokenizeToTensor } from '../../clip/tokenizer';
 import type { Tokenizer, Truncation } from '../../clip/tokenizer';
@@ -13,7 +13,7 @@ import { imageFolderSplits } from '../../data/image-folder';
 import { DataLoader } from '../../data/loader';
 import { manifestDataset } from '../../data/manifest';
 import { mtilDataset } from '../../data/mtil';
-import { referenceImages, referenceTexts, virtualVocabulary } from '../../data/reference';
+import { referenceImages, referenceImagesAsync, referenceTexts, virtualVocabulary } from '../../data/reference';
 import { clipEvalTransform, clipTrainTransform } from '../../data/transform';
 import { ZsclError } from '../../errors';
 import { tensor } from '../../tensor/create';
@@ -90,12 +90,37 @@ function mtilTask(config: BenchmarkConfig, task: TaskConfig): TaskData {
   };
 }
 
+/** What {@link buildBenchmarkAsync} reads ahead without blocking, for {@link buildBenchmark} to use. */
+export interface BenchmarkReadAhead {
+  model?: ClipModel;
+  referenceImages?: Dataset;
+}
+
+/**
+ * Promise form of {@link buildBenchmark} that keeps the event loop free while it reads the
+ * checkpoint (loadClipAsync) and scans the reference image tree (referenceImagesAsync). Async.
+ * @throws (rejects) as {@link buildBenchmark}.
+ */
+export async function buildBenchmarkAsync(config: BenchmarkConfig): Promise<BuiltBenchmark> {
+  const m = config.model;
+  const model = m.checkpoint ? await loadClipAsync(m.checkpoint, { config: m.config, heads: m.heads, allowCodeExecution: m.allowCodeExecution }) : undefined;
+  try {
+    const ref = config.reference;
+    const scan = ref?.images && findStrategy(config.strategy).needs.includes('referenceImages');
+    const images = scan ? (await referenceImagesAsync(ref.images!)).dataset : undefined;
+    return buildBenchmark(config, { model, referenceImages: images });
+  } catch (error) {
+    model?.dispose();
+    throw error;
+  }
+}
+
 /** Builds the experiment of a config. Sync apart from nothing; data is read lazily by loaders. */
-export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
+export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkReadAhead = {}): BuiltBenchmark {
   const training = trainingSettings(config);
   const seed = training.seed;
   const device = resolveDevice(config.device);
-  const model = loadModel(config, seed);
+  const model = readAhead.model ?? loadModel(config, seed);
   if (device !== 'cpu') model.to(device);
   const tokenizer = makeTokenizer(config, model);
   const truncate: Truncation = 'eot';
@@ -161,7 +186,7 @@ export function buildBenchmark(config: BenchmarkConfig): BuiltBenchmark {
     examples: () => (k) => exampleSource(tasks[k].train, size, device),
     referenceImages: () => {
       if (!ref?.images) return undefined;
-      const images = referenceImages(ref.images).dataset;
+      const images = readAhead.referenceImages ?? referenceImages(ref.images).dataset;
       return () => imagesOf(referenceLoader(images));
     },
     referenceTexts: () => {
