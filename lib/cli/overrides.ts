@@ -54,7 +54,7 @@ function parseValue(raw: string): unknown {
 }
 
 /** A key path as the schema's errors print it (`tasks[0].lr`). */
-export function formatPath(path: readonly (string | number)[]): string {
+function formatPath(path: readonly (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 

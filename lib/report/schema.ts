@@ -90,7 +90,7 @@ export const methodMetricsSchema = z.object(
 const count = () => z.int({ error: 'expected an integer ≥ 0' }).min(0, { error: 'expected an integer ≥ 0' });
 
 /** Images left out because they could not be read: per training task, and per test set (last evaluation). */
-export const skippedImagesSchema = z.object(
+const skippedImagesSchema = z.object(
   {
     train: z.array(count(), { error: 'expected a count per task' }),
     test: z.array(count(), { error: 'expected a count per test set' }),
