@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { ZsclError } from '../errors';
-import type { DistBackend } from '../distributed/env';
+import { defaultBackend, type DistBackend } from '../distributed/env';
 import { launch, type LaunchOptions } from '../distributed/launch';
 
 function positiveInt(name: string) {
@@ -88,13 +88,21 @@ function launchOptionsOf(flags: LaunchFlags): Omit<LaunchOptions, 'command'> {
 /**
  * For commands with a `--nproc N` option (e.g. `zscl train`): when N > 1 and this process is
  * not already one rank of a job (WORLD_SIZE unset), runs this same command line N times as one
- * job, without `--nproc`, and sets the exit code. Async.
+ * job, without `--nproc`, and sets the exit code. The backend is `options.backend`, else
+ * ZSCL_DIST_BACKEND, else the device's default (NCCL for CUDA, Gloo for the CPU). Async.
+ * @param options.device the device the job trains on (default the CPU).
  * @returns true when it launched (the caller just returns), false when the caller should train.
  */
-export async function relaunchForNproc(nproc: number | undefined, options: Omit<LaunchOptions, 'nproc' | 'command' | 'args'> = {}): Promise<boolean> {
+export async function relaunchForNproc(
+  nproc: number | undefined,
+  options: Omit<LaunchOptions, 'nproc' | 'command' | 'args'> & { device?: string } = {},
+): Promise<boolean> {
   if (nproc === undefined || nproc <= 1 || process.env.WORLD_SIZE !== undefined) return false;
   const args = [...process.execArgv, process.argv[1], ...withoutNproc(process.argv.slice(2))];
-  const result = await launch({ ...options, nproc, command: process.execPath, args });
+  const { device, ...rest } = options;
+  const env = rest.env ?? process.env;
+  const backend = rest.backend ?? (env.ZSCL_DIST_BACKEND ? undefined : defaultBackend(device));
+  const result = await launch({ ...rest, backend, nproc, command: process.execPath, args });
   process.exitCode = result.code;
   return true;
 }

@@ -84,10 +84,14 @@ function methodResult(name: string, result: RunResult): ReportMethod {
   return { ...result.entry, method: name };
 }
 
-/** Runs `body` in this process, or as N data-parallel processes with `--nproc N`. */
-async function maybeDataParallel(nproc: number | undefined, body: (group: ProcessGroup | undefined) => Promise<void>): Promise<void> {
-  if (await relaunchForNproc(nproc)) return;
-  const group = await ProcessGroup.fromEnv();
+/** Runs `body` in this process, or as N data-parallel processes with `--nproc N` (NCCL on a CUDA `device`, else Gloo). */
+async function maybeDataParallel(
+  nproc: number | undefined,
+  device: string | undefined,
+  body: (group: ProcessGroup | undefined) => Promise<void>,
+): Promise<void> {
+  if (await relaunchForNproc(nproc, { device })) return;
+  const group = await ProcessGroup.fromEnv(process.env, { device });
   try {
     await body(group);
   } finally {
@@ -118,7 +122,7 @@ export function registerTrain(program: Command): void {
     .option('--device <device>', DEVICE_HELP)
     .action(async (file: string, o: { out: string; json?: boolean; nproc?: number } & ConfigFlags) => {
       const config = readBenchmarkConfig(file, o);
-      await maybeDataParallel(o.nproc, async (group) => {
+      await maybeDataParallel(o.nproc, config.device, async (group) => {
         const result = await trainConfig(config, o.out, { ...o, group });
         if (!group || group.isMain) await finish(o.out, [methodResult(config.name ?? config.strategy, result)], config, o.json);
       });
@@ -133,7 +137,7 @@ export function registerTrain(program: Command): void {
     .option('--device <device>', DEVICE_HELP)
     .action(async (dir: string, o: { json?: boolean; nproc?: number; device?: string }) => {
       const config = readBenchmarkConfig(path.join(dir, 'config.json'), { device: o.device });
-      await maybeDataParallel(o.nproc, async (group) => {
+      await maybeDataParallel(o.nproc, config.device, async (group) => {
         const result = await trainConfig(config, dir, { ...o, group });
         if (!group || group.isMain) await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
       });

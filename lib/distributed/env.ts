@@ -1,6 +1,7 @@
 /**
  * The environment of a data-parallel process, in torchrun's convention: MASTER_ADDR,
- * MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK (plus ZSCL_DIST_BACKEND and ZSCL_DIST_TIMEOUT_MS).
+ * MASTER_PORT, RANK, WORLD_SIZE, LOCAL_RANK (plus ZSCL_DIST_BACKEND, which overrides the device's
+ * default backend, and ZSCL_DIST_TIMEOUT_MS).
  * `zscl launch` sets them for local processes; on several nodes, set them on each node.
  */
 import { ZsclError } from '../errors';
@@ -26,12 +27,18 @@ export interface DistEnv {
 /** Default wait for a peer: a dead or stuck rank surfaces as an E_DIST error after this. */
 export const DEFAULT_DIST_TIMEOUT_MS = 30000;
 
+/** The backend for a device when ZSCL_DIST_BACKEND does not name one: NCCL for CUDA devices, Gloo for the CPU. Sync. */
+export function defaultBackend(device: string | undefined): DistBackend {
+  return device !== undefined && device.startsWith('cuda') ? 'nccl' : 'gloo';
+}
+
 /**
  * Reads the data-parallel environment. Sync.
+ * @param options.device the device the job trains on: picks the backend when ZSCL_DIST_BACKEND is unset (see {@link defaultBackend}).
  * @returns undefined when WORLD_SIZE is unset (a single-process run).
  * @throws ZsclError E_CONFIG naming the variable that is missing or malformed.
  */
-export function readDistEnv(env: NodeJS.ProcessEnv = process.env): DistEnv | undefined {
+export function readDistEnv(env: NodeJS.ProcessEnv = process.env, options: { device?: string } = {}): DistEnv | undefined {
   if (env.WORLD_SIZE === undefined || env.WORLD_SIZE === '') return undefined;
   const worldSize = integer(env, 'WORLD_SIZE', 1);
   const rank = integer(env, 'RANK', 0, worldSize - 1);
@@ -41,7 +48,7 @@ export function readDistEnv(env: NodeJS.ProcessEnv = process.env): DistEnv | und
     throw new ZsclError("data-parallel environment: WORLD_SIZE is set but MASTER_PORT is not (the port of rank 0's rendezvous store)", 'E_CONFIG');
   }
   const port = integer(env, 'MASTER_PORT', 1, 65535);
-  const backend = (env.ZSCL_DIST_BACKEND || 'gloo') as DistBackend;
+  const backend = (env.ZSCL_DIST_BACKEND || defaultBackend(options.device)) as DistBackend;
   if (backend !== 'gloo' && backend !== 'nccl') {
     throw new ZsclError(`data-parallel environment: ZSCL_DIST_BACKEND must be 'gloo' or 'nccl', got '${String(backend)}'`, 'E_CONFIG');
   }

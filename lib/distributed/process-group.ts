@@ -95,11 +95,12 @@ export class ProcessGroup extends NativeObject {
   /**
    * Joins the group the environment describes (torchrun's MASTER_ADDR, MASTER_PORT, RANK,
    * WORLD_SIZE, LOCAL_RANK; see {@link readDistEnv}). Async.
+   * @param options.device the training device: NCCL for CUDA, Gloo for the CPU, unless ZSCL_DIST_BACKEND says otherwise.
    * @returns undefined when WORLD_SIZE is unset (not a data-parallel run).
    * @throws ZsclError E_CONFIG for malformed variables, E_DIST when the rendezvous fails.
    */
-  static async fromEnv(env: NodeJS.ProcessEnv = process.env): Promise<ProcessGroup | undefined> {
-    const dist: DistEnv | undefined = readDistEnv(env);
+  static async fromEnv(env: NodeJS.ProcessEnv = process.env, options: { device?: string } = {}): Promise<ProcessGroup | undefined> {
+    const dist: DistEnv | undefined = readDistEnv(env, options);
     return dist && ProcessGroup.create(dist);
   }
 

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { registerLaunch, withoutNproc } from '../../lib/cli/launch';
+import { readDistEnv } from '../../lib/distributed/env';
 import { launch } from '../../lib/distributed/launch';
 
 // A child that records its data-parallel environment in DIR/<RANK>.json.
@@ -121,7 +122,36 @@ describe('dist: launcher (zscl launch)', function () {
     assert.equal(result.status, 0, result.stderr);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['0.json', '1.json']);
     for (const file of ['0.json', '1.json'])
-      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), { argv: [dir, '--flag'], worldSize: '2' });
+      assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), { argv: [dir, '--flag'], worldSize: '2', backend: 'gloo' });
+  });
+
+  it('a relaunch on a CUDA device uses NCCL unless ZSCL_DIST_BACKEND says otherwise', () => {
+    const probe = path.join(__dirname, 'support', 'relaunch-probe.ts');
+    for (const [override, expected] of [
+      [undefined, 'nccl'],
+      ['gloo', 'gloo'],
+    ] as const) {
+      const dir = fs.mkdtempSync(path.join(tmp, 'relaunch-cuda-'));
+      const env = { ...process.env, ZSCL_DIST_BACKEND: override };
+      const result = spawnSync(process.execPath, ['--import', 'tsx', probe, dir, '--nproc', '2', '--device', 'cuda:0'], {
+        encoding: 'utf8',
+        timeout: 30000,
+        env,
+      });
+      assert.equal(result.status, 0, result.stderr);
+      for (const file of ['0.json', '1.json'])
+        assert.equal((JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as { backend: string }).backend, expected);
+    }
+  });
+
+  it('reads the backend from ZSCL_DIST_BACKEND, else from the device (NCCL for CUDA, Gloo for the CPU)', () => {
+    const env = { WORLD_SIZE: '2', RANK: '1', MASTER_PORT: '29500' };
+    assert.equal(readDistEnv(env)?.backend, 'gloo');
+    assert.equal(readDistEnv(env, { device: 'cpu' })?.backend, 'gloo');
+    assert.equal(readDistEnv(env, { device: 'cuda' })?.backend, 'nccl');
+    assert.equal(readDistEnv(env, { device: 'cuda:1' })?.backend, 'nccl');
+    assert.equal(readDistEnv({ ...env, ZSCL_DIST_BACKEND: 'gloo' }, { device: 'cuda' })?.backend, 'gloo');
+    assert.equal(readDistEnv({}, { device: 'cuda' }), undefined);
   });
 
   it('removes --nproc from a command line that relaunches itself', () => {
