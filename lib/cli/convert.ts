@@ -31,7 +31,7 @@ export interface ConvertSummary {
  * @throws ZsclError (rejects) as loadClip: E_CONFIG when the activation is unknown (the message
  *   names the flags), E_FORMAT for a refused pickle global, E_ARG for TorchScript without opt-in.
  */
-export async function convertCheckpoint(input: string, out: string, options: ConvertOptions = {}): Promise<ConvertSummary> {
+async function convertCheckpoint(input: string, out: string, options: ConvertOptions = {}): Promise<ConvertSummary> {
   if (!out.endsWith('.safetensors')) throw new ZsclError(`convert: the output ${out} must end in .safetensors`, 'E_ARG');
   const load: LoadClipOptions = { config: options.config, activation: options.activation, allowCodeExecution: options.allowCodeExecution };
   const model = await loadClipAsync(input, load);

@@ -16,13 +16,13 @@ const ALLOWED_GLOBALS = new Set([
 ]);
 
 /** GLOBAL / STACK_GLOBAL: an allowed global, else a failure. */
-export function global(qualified: string, fail: Fail): Global {
+function global(qualified: string, fail: Fail): Global {
   if (!ALLOWED_GLOBALS.has(qualified)) fail(`refusing to load the global ${qualified} (only numpy arrays are supported)`);
   return new Global(qualified);
 }
 
 /** REDUCE: calls an allowed global on its arguments. */
-export function reduce(name: string, args: Item[], fail: Fail): Item {
+function reduce(name: string, args: Item[], fail: Fail): Item {
   if (name === '_codecs.encode') {
     const [value, encoding] = args;
     const how = typeof encoding === 'string' || encoding instanceof Latin1 ? text(encoding) : '';
@@ -52,7 +52,7 @@ const DTYPES: Record<string, { name: string; size: number }> = {
 };
 
 /** BUILD: sets a dtype's byte order, or fills a reconstructed array with its shape and data. */
-export function build(target: Item, state: Item, fail: Fail): void {
+function build(target: Item, state: Item, fail: Fail): void {
   if (target instanceof Dtype) {
     // (version, byteorder, subarray, names, fields, elsize, alignment, flags)
     const order = Array.isArray(state) ? (state[1] as Item) : undefined;

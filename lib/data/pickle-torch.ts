@@ -10,7 +10,7 @@ import type { Item, PickleValue, TorchTensorRef } from './pickle-values';
 import { Global, Latin1, TorchStorage, plain, text } from './pickle-values';
 
 /** Storage class → element type (the dtypes zscl tensors have). */
-export const TORCH_STORAGE_DTYPES: Readonly<Record<string, string>> = {
+const TORCH_STORAGE_DTYPES: Readonly<Record<string, string>> = {
   'torch.FloatStorage': 'float32',
   'torch.DoubleStorage': 'float64',
   'torch.HalfStorage': 'float16',

@@ -27,7 +27,7 @@ export interface CropKey {
 }
 
 /** The geometry of `transform` (train transforms draw from the stream of `key`). Sync. */
-export function planFor(transform: ImageTransform, key: CropKey | undefined): PlanFor {
+function planFor(transform: ImageTransform, key: CropKey | undefined): PlanFor {
   if (transform.kind === 'eval') return (width, height) => evalPlan(width, height, transform.size);
   if (!key) throw new ZsclError('planFor: a train transform needs a seed (its crops are random)', 'E_ARG');
   return (width, height) => trainPlan(width, height, transform, new SeededRandom(key.seed, 'crop', key.epoch, key.index));
@@ -38,7 +38,7 @@ export function planFor(transform: ImageTransform, key: CropKey | undefined): Pl
  * Async. The caller must not read `batch` before the returned promise settles.
  * @throws (rejects) as {@link transformPixels}.
  */
-export async function preprocessIntoBatch(
+async function preprocessIntoBatch(
   batch: Tensor,
   index: number,
   source: ImageSource,

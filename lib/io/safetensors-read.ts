@@ -51,7 +51,7 @@ export async function loadTensorsAsync(path: string, options: LoadTensorsOptions
 }
 
 /** The tensors of an already parsed file (as {@link loadTensors}). Sync. */
-export function tensorsOfFile(file: SafetensorsFile, options: LoadTensorsOptions = {}): Record<string, Tensor> {
+function tensorsOfFile(file: SafetensorsFile, options: LoadTensorsOptions = {}): Record<string, Tensor> {
   const made: [string, Tensor][] = [];
   try {
     for (const entry of file.tensors.values()) {

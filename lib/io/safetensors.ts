@@ -4,8 +4,8 @@
  * tensor names to `{dtype, shape, data_offsets}` (plus optional `__metadata__` strings), then the
  * raw little-endian data.
  */
-export { parseSafetensors, MAX_HEADER_BYTES, type SafetensorsEntry, type SafetensorsFile } from './safetensors-parse';
-export { readSafetensors, readSafetensorsAsync, loadTensors, loadTensorsAsync, tensorsOfFile, type LoadTensorsOptions } from './safetensors-read';
+export { parseSafetensors, type SafetensorsEntry, type SafetensorsFile } from './safetensors-parse';
+export { readSafetensors, readSafetensorsAsync, loadTensors, loadTensorsAsync, type LoadTensorsOptions } from './safetensors-read';
 export { serializeSafetensors, writeSafetensors, writeSafetensorsAsync, type RawTensor, type SafetensorsInput } from './safetensors-write';
 export { typedArrayOf, type SafetensorsArrayMap } from './safetensors-typed-array';
-export { SAFETENSORS_DTYPES, elementSize, toTensorDType, fromTensorDType, type SafetensorsDType } from './safetensors-dtypes';
+export { elementSize, fromTensorDType, type SafetensorsDType } from './safetensors-dtypes';

@@ -569,7 +569,7 @@ function pairOf(result: NativeResult): { values: Tensor; indices: Tensor } {
 }
 
 /** @internal a tensor's handle or a number, for ops that take either */
-export function operand(value: TensorLike): NativeOperand {
+function operand(value: TensorLike): NativeOperand {
   if (value instanceof Tensor) return value.handle;
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   throw new ZsclError(`expected a Tensor or a number but received ${describeValue(value)}`, 'E_ARG');

@@ -45,7 +45,7 @@ export function validateBenchmarkConfig(json: unknown, options: ValidateOptions 
 }
 
 /** The files and folders a config names, by JSON path. */
-export function benchmarkFiles(config: BenchmarkConfig): { path: string; file: string; folder: boolean }[] {
+function benchmarkFiles(config: BenchmarkConfig): { path: string; file: string; folder: boolean }[] {
   const out: { path: string; file: string; folder: boolean }[] = [];
   const add = (path: string, file: string | undefined, folder = false) => {
     if (file !== undefined) out.push({ path, file, folder });

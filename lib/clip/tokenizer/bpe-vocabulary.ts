@@ -9,7 +9,7 @@ import { ZsclError } from '../../errors';
 import { PY_WHITESPACE_CLASS } from './python-whitespace';
 
 /** How many merges CLIP uses: `merges[1 : 49152 - 256 - 2 + 1]` of the file's lines. */
-export const CLIP_MERGE_COUNT = 49152 - 256 - 2;
+const CLIP_MERGE_COUNT = 49152 - 256 - 2;
 
 /**
  * `bytes_to_unicode()`: a printable character for each byte, so that BPE works on text. Bytes
@@ -52,7 +52,7 @@ function byteCharsInIdOrder(): string[] {
  * @throws ZsclError E_FORMAT when the text has fewer than {@link CLIP_MERGE_COUNT} merges or a
  *   merge line is not two symbols.
  */
-export function buildBpeVocabulary(text: string, specials: readonly string[], source: string): BpeVocabulary {
+function buildBpeVocabulary(text: string, specials: readonly string[], source: string): BpeVocabulary {
   const ranks = new Map<string, number>();
   const vocab = byteCharsInIdOrder();
   vocab.push(...vocab.map((char) => char + '</w>'));

@@ -9,7 +9,7 @@
 import { CHARMAP_ENCODINGS } from './ftfy-tables.generated';
 
 /** A single-byte encoding: a 256-entry decoding table and its inverse. */
-export class SingleByteCodec {
+class SingleByteCodec {
   /** The decoding table: character of each byte. */
   private readonly table: string[];
   private readonly inverse = new Map<string, number>();

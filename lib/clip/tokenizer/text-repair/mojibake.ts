@@ -59,12 +59,12 @@ const NON_ASCII_RE = /[^\x00-\x7f]/;
  * ftfy's `restore_byte_a0` (bytes in, bytes out): puts back the A0 bytes that some process turned
  * into spaces inside UTF-8 sequences.
  */
-export function restoreByteA0(bytes: string): string {
+function restoreByteA0(bytes: string): string {
   return bytes.replace(A_GRAVE_WORD_RE, '\xc3\xa0 ').replace(ALTERED_UTF8_ALL_RE, (match) => match.replaceAll(' ', '\xa0'));
 }
 
 /** ftfy's `replace_lossy_sequences` (bytes in, bytes out): lossy UTF-8 sequences become U+FFFD's bytes. */
-export function replaceLossySequences(bytes: string): string {
+function replaceLossySequences(bytes: string): string {
   return bytes.replace(LOSSY_UTF8_RE, REPLACEMENT_BYTES);
 }
 
@@ -74,7 +74,7 @@ export function fixC1Controls(text: string): string {
 }
 
 /** ftfy's `decode_inconsistent_utf8`: fixes UTF-8 mojibake embedded in otherwise different text. */
-export function decodeInconsistentUtf8(text: string): string {
+function decodeInconsistentUtf8(text: string): string {
   return text.replace(UTF8_DETECTOR_ALL_RE, (match) =>
     // Only strictly shorter pieces, so that this cannot recurse forever.
     match.length < text.length && isBad(match) ? fixEncoding(match) : match,
