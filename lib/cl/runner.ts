@@ -128,7 +128,7 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   if (!resuming && protocol.initial) {
     lastRow = await protocol.beforeTraining(spec.model);
     state.zeroShot = lastRow.map((a) => a.accuracy);
-    if (main) folder.appendMetrics({ event: 'zero-shot', accuracy: state.zeroShot });
+    if (main) folder.appendMetrics({ event: 'initial', accuracy: state.zeroShot });
   }
   if (main) folder.writeState(state);
 

@@ -55,7 +55,7 @@ function checkRun(out: string, steps: number): CilResults['methods'][number] {
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { event: string; accuracy?: number[] });
-  assert.ok(!lines.some((l) => l.event === 'zero-shot'));
+  assert.ok(!lines.some((l) => l.event === 'initial'));
   assert.deepEqual(
     lines.filter((l) => l.event === 'task').map((l) => l.accuracy),
     curve.map((v) => [v]),
