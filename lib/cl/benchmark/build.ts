@@ -29,7 +29,7 @@ import { LoaderStream, imagesOf } from '../streams';
 import type { ExampleSource, TrainingTask } from '../task';
 import type { BenchmarkConfig, TaskConfig } from './config';
 import { isMtilDataset, orderOf, referenceLearningRate } from './config';
-import { evaluationSettings, taskLearningRate, trainingSettings } from './schema';
+import { evaluationSettings, referenceSettings, runSettings, taskLearningRate, trainingSettings } from './schema';
 
 interface TaskData {
   name: string;
@@ -119,7 +119,8 @@ export async function buildBenchmarkAsync(config: BenchmarkConfig): Promise<Buil
 export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkReadAhead = {}): BuiltBenchmark {
   const training = trainingSettings(config);
   const seed = training.seed;
-  const device = resolveDevice(config.device);
+  const run = runSettings(config);
+  const device = resolveDevice(run.device);
   const model = readAhead.model ?? loadModel(config, seed);
   if (device !== 'cpu') model.to(device);
   const tokenizer = makeTokenizer(config, model);
@@ -194,7 +195,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
       const texts = referenceTexts(ref.texts, { column: ref.textColumn });
       return owning(tokenize(ref.maxTexts ? texts.slice(0, ref.maxTexts) : texts));
     },
-    virtualTexts: () => owning(onDevice(virtualTexts(tokenizer, seed, ref?.virtualTexts ?? 1000), device)),
+    virtualTexts: () => owning(onDevice(virtualTexts(tokenizer, seed, referenceSettings(config).virtualTexts), device)),
   };
   const data: StrategyData = {};
   for (const need of findStrategy(config.strategy).needs) Object.assign(data, { [need]: builders[need]() });
@@ -210,9 +211,9 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
       strategyData: data,
       tasks: trainingTasks,
       evaluation,
-      evaluateInitial: config.evaluation?.initial ?? true,
+      evaluateInitial: evaluationSettings(config).initial,
       trainer: { labelSmoothing: training.labelSmoothing, trainMode: training.trainMode, nonFinite: training.nonFinite },
-      checkpointEvery: config.checkpointEvery ?? 0,
+      checkpointEvery: run.checkpointEvery,
       config,
       method: config.name ?? config.strategy,
     },

@@ -143,7 +143,7 @@ const referenceSchema = object({
   textColumn: text('a CSV column name').optional().meta({ description: 'the CSV column of the texts' }),
   batchSize: positiveInt().optional().meta({ description: 'reference images per step (default training.batchSize)' }),
   maxTexts: positiveInt().optional().meta({ description: 'use only the first N texts' }),
-  virtualTexts: positiveInt().optional().meta({ description: 'LwF-VR random token rows (default 1000)' }),
+  virtualTexts: positiveInt().default(1000).meta({ description: 'LwF-VR random token rows' }),
 }).meta({ description: 'the reference data of ZSCL (and LwF-VR)' });
 
 export const evaluationSchema = object({
@@ -250,6 +250,24 @@ export function trainingSettings(config: Pick<BenchmarkConfig, 'setting' | 'trai
  */
 export function evaluationSettings(config: Pick<BenchmarkConfig, 'evaluation'>): z.output<typeof evaluationSchema> {
   return checkWithSchema(evaluationSchema, config.evaluation ?? {}, { source: 'benchmark config: evaluation', code: 'E_CONFIG' });
+}
+
+/**
+ * The `reference` section of a config with its defaults. Sync.
+ * @throws ZsclError E_CONFIG when the section does not match the schema.
+ */
+export function referenceSettings(config: Pick<BenchmarkConfig, 'reference'>): z.output<typeof referenceSchema> {
+  return checkWithSchema(referenceSchema, config.reference ?? {}, { source: 'benchmark config: reference', code: 'E_CONFIG' });
+}
+
+const runSchema = benchmarkObjectSchema.pick({ checkpointEvery: true, device: true });
+
+/**
+ * The run-wide keys of a config (checkpointEvery, device) with their defaults. Sync.
+ * @throws ZsclError E_CONFIG when a key does not match the schema.
+ */
+export function runSettings(config: Pick<BenchmarkConfig, 'checkpointEvery' | 'device'>): z.output<typeof runSchema> {
+  return checkWithSchema(runSchema, { checkpointEvery: config.checkpointEvery, device: config.device }, { source: 'benchmark config', code: 'E_CONFIG' });
 }
 
 /**
