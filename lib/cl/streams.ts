@@ -4,6 +4,7 @@
  * batch to be consumed, so `restore(state())` continues the identical sequence.
  */
 import type { DataLoader, LoaderBatch, LoaderState } from '../data/loader';
+import type { ProcessGroup } from '../distributed/process-group';
 import { ZsclError } from '../errors';
 import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
@@ -14,6 +15,8 @@ import type { Batch, BatchStream, ImageStream } from './task';
 export class LoaderStream implements BatchStream {
   private iterator: AsyncIterator<LoaderBatch> | undefined;
   private keys: readonly number[] | undefined;
+  private group: ProcessGroup | undefined;
+  private peerSkipped = 0;
 
   constructor(
     readonly loader: DataLoader,
@@ -25,8 +28,21 @@ export class LoaderStream implements BatchStream {
       this.iterator ??= this.loader[Symbol.asyncIterator]();
       const result = await this.iterator.next();
       if (!result.done) {
-        this.keys = result.value.indices;
-        return batchOnDevice({ images: result.value.images, labels: result.value.labels, skipped: result.value.skipped.length }, this.device);
+        const { images, labels, indices, skipped } = result.value;
+        this.keys = indices;
+        const batch: Batch = { images, labels, skipped: skipped.length };
+        if (this.group) {
+          // Rows per rank and the batch's skipped images over all ranks, in one exchange.
+          const { rank, worldSize } = this.group;
+          const mine = new Array<number>(worldSize + 1).fill(0);
+          mine[rank] = indices.length;
+          mine[worldSize] = skipped.length;
+          const counts = await this.group.allReduceNumbers(mine, 'sum');
+          batch.rowsPerRank = counts.slice(0, worldSize);
+          batch.skipped = counts[worldSize];
+          this.peerSkipped += batch.skipped - skipped.length;
+        }
+        return batchOnDevice(batch, this.device);
       }
       this.iterator = undefined;
       emptyEpochs++;
@@ -43,9 +59,17 @@ export class LoaderStream implements BatchStream {
     return this.loader.transform.kind === 'eval' ? this.keys : undefined;
   }
 
-  /** Images skipped so far because they could not be read (over every epoch since this stream was made). */
+  /** Images skipped so far because they could not be read (over every epoch since this stream was made; over all ranks when sharded). */
   skippedCount(): number {
-    return this.loader.skippedCount;
+    return this.loader.skippedCount + this.peerSkipped;
+  }
+
+  /** Data-parallel: from now on reads only this rank's rows of each batch (see {@link BatchStream.shard}). */
+  shard(group: ProcessGroup): void {
+    if (this.group === group) return;
+    this.closeIterator();
+    this.loader.setShard({ rank: group.rank, worldSize: group.worldSize });
+    this.group = group.worldSize > 1 ? group : undefined;
   }
 
   state(): LoaderState {
@@ -53,24 +77,32 @@ export class LoaderStream implements BatchStream {
   }
 
   restore(state: unknown): void {
+    this.closeIterator();
+    this.loader.restore(state as LoaderState);
+  }
+
+  // Prefetched batches are dropped; the loader's position is that of the next batch to consume.
+  private closeIterator(): void {
     if (this.iterator) {
       void this.iterator.return?.();
       this.iterator = undefined;
     }
-    this.loader.restore(state as LoaderState);
   }
 }
 
 /** Images only (labels dropped), e.g. unlabeled reference images or LwF's task images. */
 export function imagesOf(stream: BatchStream): ImageStream {
+  let rowsPerRank: readonly number[] | undefined;
   return {
     next: async (): Promise<Tensor> => {
       const batch = await stream.next();
+      rowsPerRank = batch.rowsPerRank;
       batch.labels.dispose();
       return batch.images;
     },
     lastKeys: () => stream.lastKeys?.(),
     state: () => stream.state?.(),
     restore: (state) => stream.restore?.(state),
+    ...(stream.shard ? { shard: (group: ProcessGroup) => stream.shard?.(group), lastRowsPerRank: () => rowsPerRank } : {}),
   };
 }

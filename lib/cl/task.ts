@@ -1,4 +1,5 @@
 /** What the trainer consumes: a task's prompts, its batches, and its step budget. */
+import type { ProcessGroup } from '../distributed/process-group';
 import type { Tensor } from '../tensor/tensor';
 
 /** One training batch: normalised images [B, 3, R, R] and int64 labels [B] (0…C−1 of this task). */
@@ -7,6 +8,11 @@ export interface Batch {
   labels: Tensor;
   /** Images drawn for this batch but left out because they could not be read (a loader's onBadSample 'skip'). */
   skipped?: number;
+  /**
+   * Set by a sharded stream (see {@link BatchStream.shard}): these are this rank's rows of the
+   * global batch, and this is how many rows each rank holds, in rank order.
+   */
+  rowsPerRank?: readonly number[];
 }
 
 /** An endless, resumable supply of batches. `next()` returns tensors the trainer disposes. */
@@ -17,8 +23,14 @@ export interface BatchStream {
   /** JSON position for exact resume; `restore(state())` continues the identical sequence. */
   state?(): unknown;
   restore?(state: unknown): void;
-  /** Optional: images left out so far because they could not be read (since this stream was made). */
+  /** Optional: images left out so far because they could not be read (since this stream was made; over all ranks when sharded). */
   skippedCount?(): number;
+  /**
+   * Optional, data-parallel: from now on `next()` reads and returns only this rank's rows of each
+   * global batch (the order stays the global one) with `rowsPerRank` set. Every rank of the group
+   * must then call `next()` in step: it exchanges row and skip counts with its peers.
+   */
+  shard?(group: ProcessGroup): void;
 }
 
 /** An endless, resumable supply of image batches [B, 3, R, R] (reference images). */
@@ -32,6 +44,10 @@ export interface ImageStream {
   lastKeys?(): readonly (number | string)[] | undefined;
   state?(): unknown;
   restore?(state: unknown): void;
+  /** Optional, data-parallel: as {@link BatchStream.shard}. */
+  shard?(group: ProcessGroup): void;
+  /** After `next()` on a sharded stream: the rows each rank holds of that batch, in rank order. */
+  lastRowsPerRank?(): readonly number[] | undefined;
 }
 
 export interface TrainingTask {

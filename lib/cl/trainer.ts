@@ -39,8 +39,10 @@ export interface TrainerOptions {
   signal?: AbortSignal;
   /**
    * Data-parallel training over this group: rank 0's initial weights are broadcast, each rank
-   * trains on its equal shard of every global batch, gradients are averaged over ranks before
-   * the optimizer step, and reported losses are the global ones (the same on every rank).
+   * trains on its shard of every global batch (a stream with `shard` reads only that shard; shards
+   * may differ in size by a row, or be empty), the CE is weighted by the global row count and
+   * gradients are averaged over ranks before the optimizer step, so a step equals one process's;
+   * reported losses are the global ones (the same on every rank).
    */
   dataParallel?: ProcessGroup;
 }
@@ -93,6 +95,7 @@ export class ContinualTrainer {
     const optimizer = new Optimizer([...trainable.values()], { kind: 'adamw', weightDecay: 0, ...this.options.optimizer });
     const ctx: TaskContext = { ...run, task, taskIndex, trainable, optimizer };
     try {
+      if (run.group) task.batches.shard?.(run.group);
       for (const p of this.plugins) await p.beforeTask?.(ctx);
       const schedule = cosineWithWarmup(task.lr, task.warmup, task.iterations);
       for (let it = start.it; it <= task.iterations; it++) {
@@ -129,8 +132,11 @@ export class ContinualTrainer {
   private async step(ctx: TaskContext, it: number, lr: number): Promise<void> {
     await tidyAsync(async () => {
       const group = this.options.dataParallel;
-      const globalBatch: Batch = await ctx.task.batches.next();
-      const batch: Batch = group ? { images: group.shard(globalBatch.images), labels: group.shard(globalBatch.labels) } : globalBatch;
+      const read: Batch = await ctx.task.batches.next();
+      // Data-parallel: this rank's rows (read so by a sharded stream, else sliced here) and every rank's count.
+      const sharded = !group || read.rowsPerRank !== undefined;
+      const batch: Batch = sharded ? read : { ...read, images: group.shard(read.images), labels: group.shard(read.labels) };
+      const rowsPerRank = group && (read.rowsPerRank ?? group.shardSizes(read.images.shape[0]));
       expectOnDevice(`task ${ctx.task.name}, step ${it}`, this.student.device, {
         'batch images': batch.images,
         'batch labels': batch.labels,
@@ -166,14 +172,19 @@ export class ContinualTrainer {
       const taskFeatures = features.slice(0, 0, batch.images.shape[0]);
       const textFeatures = await this.student.encodeTextAsync(ctx.task.classTokens);
       const logits = clipLogits(taskFeatures, textFeatures, ctx.logitScale);
-      const ce = F.crossEntropy(logits, batch.labels, { labelSmoothing: this.options.labelSmoothing ?? 0.2 });
+      const labelSmoothing = this.options.labelSmoothing ?? 0.2;
+      // Data-parallel: this rank's share of the global mean, scaled by the world size so that the
+      // mean over ranks (of values and of gradients) is the global mean, whatever the shard sizes.
+      const ce = rowsPerRank
+        ? F.crossEntropy(logits, batch.labels, { labelSmoothing, reduction: 'sum' }).mul(rowsPerRank.length / rowsPerRank.reduce((a, b) => a + b, 0))
+        : F.crossEntropy(logits, batch.labels, { labelSmoothing });
       const terms: LossTerm[] = [{ name: 'ce', value: ce, weight: 1 }];
       for (const p of this.plugins) terms.push(...((await p.lossTerms?.(step)) ?? []));
       let loss = terms[0].value;
       for (const term of terms.slice(1)) loss = loss.add(term.weight === 1 ? term.value : term.value.mul(term.weight));
       let values = noGrad(() => [...terms.map((t) => t.value.item()), loss.item()]);
-      // Mean over ranks: the per-rank CE means of equal shards average to the global CE; the
-      // other terms are already the same on every rank. All ranks then agree on finiteness.
+      // Mean over ranks: the scaled per-rank CE shares average to the global CE; the other terms
+      // are the same on every rank. All ranks then agree on finiteness.
       if (group) values = await group.allReduceNumbers(values, 'mean');
       terms.forEach((t, i) => (trace[t.name] = values[i]));
       const lossValue = values[terms.length];
@@ -196,7 +207,7 @@ export class ContinualTrainer {
         await ctx.optimizer.stepAsync(lr);
       }
       for (const p of this.plugins) await p.afterStep?.(step);
-      for (const t of new Set([batch.images, batch.labels, globalBatch.images, globalBatch.labels])) t.dispose();
+      for (const t of new Set([batch.images, batch.labels, read.images, read.labels])) t.dispose();
     });
   }
 }

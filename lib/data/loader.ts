@@ -12,6 +12,7 @@
  * batches are the same whatever the prefetch depth, the number of workers or the order in which
  * decodes finish, and resuming from a saved position continues the identical sequence.
  */
+import { shardRange, type ShardOf } from '../distributed/shard';
 import { ZsclError, argumentError } from '../errors';
 import { empty, tensor } from '../tensor/create';
 import { currentScope, keep } from '../tensor/scope';
@@ -44,6 +45,12 @@ export interface LoaderOptions extends Omit<DecodeOptions, 'name'> {
   dropLast?: boolean;
   /** 'error' (default): a bad image rejects its batch with an error naming it. 'skip': it is left out of its batch and counted. */
   onBadSample?: BadSamplePolicy;
+  /**
+   * Data-parallel: load only this rank's rows of every batch (see shardRange: contiguous, in rank
+   * order, sizes differing by at most one). Batches, order and position stay those of the whole
+   * job, so the ranks' shards together are the batches one loader yields.
+   */
+  shard?: ShardOf;
 }
 
 /** An image left out of its batch. */
@@ -119,6 +126,7 @@ export class DataLoader implements AsyncIterable<LoaderBatch> {
   private batchIndex = 0;
   private active = false;
   private skippedTotal = 0;
+  private shardOf: ShardOf | undefined;
 
   /** @throws ZsclError E_ARG for a bad dataset or option. */
   constructor(
@@ -144,6 +152,23 @@ export class DataLoader implements AsyncIterable<LoaderBatch> {
     if (this.onBadSample !== 'error' && this.onBadSample !== 'skip') throw argumentError('DataLoader', "onBadSample 'error' or 'skip'", options.onBadSample);
     this.transform = options.transform ?? clipEvalTransform();
     this.decode = { autoOrient: options.autoOrient, maxPixels: options.maxPixels };
+    if (options.shard) this.setShard(options.shard);
+  }
+
+  /** This rank's part of every batch (undefined: whole batches). */
+  get shard(): ShardOf | undefined {
+    return this.shardOf;
+  }
+
+  /**
+   * From the next iteration on, loads only this rank's rows of every batch (undefined: whole
+   * batches); see {@link LoaderOptions.shard}. The position is unchanged. Sync.
+   * @throws ZsclError E_ARG for a bad rank or world size; E_BUSY while an iteration is running.
+   */
+  setShard(shard: ShardOf | undefined): void {
+    if (this.active) throw new ZsclError('DataLoader.setShard: an iteration is running; finish or break out of it first', 'E_BUSY');
+    if (shard) shardRange(0, shard.rank, shard.worldSize); // validates
+    this.shardOf = shard && (shard.worldSize > 1 ? { rank: shard.rank, worldSize: shard.worldSize } : undefined);
   }
 
   /** Batches in one epoch. */
@@ -313,7 +338,12 @@ class EpochRun implements AsyncIterator<LoaderBatch> {
 
   private openJob(batch: number): BatchJob {
     const bs = this.loader.batchSize;
-    const indices = this.order.slice(batch * bs, Math.min((batch + 1) * bs, this.order.length));
+    let indices = this.order.slice(batch * bs, Math.min((batch + 1) * bs, this.order.length));
+    const shard = this.loader.shard;
+    if (shard) {
+      const { start, end } = shardRange(indices.length, shard.rank, shard.worldSize);
+      indices = indices.slice(start, end);
+    }
     const samples = indices.map((i) => this.loader.dataset.sample(i));
     const size = this.loader.transform.size;
     let resolve!: () => void;

@@ -41,12 +41,11 @@ export async function evaluateAllDataParallel(
   const local: TaskAccuracy[] = [];
   for (const set of sets) local.push(await evaluateSet(model, tokenize, shardEvaluationSet(set, group)));
   const sums = await group.allReduceNumbers(
-    local.flatMap((a) => [a.correct, a.total]),
+    local.flatMap((a) => [a.correct, a.total, a.skipped ?? 0]),
     'sum',
   );
   return local.map((a, i) => {
-    const correct = sums[2 * i];
-    const total = sums[2 * i + 1];
-    return { name: a.name, accuracy: total === 0 ? 0 : (100 * correct) / total, correct, total };
+    const [correct, total, skipped] = sums.slice(3 * i, 3 * i + 3);
+    return { name: a.name, accuracy: total === 0 ? 0 : (100 * correct) / total, correct, total, skipped };
   });
 }

@@ -3,3 +3,4 @@ export { ProcessGroup, compiledBackends, DEFAULT_BUCKET_BYTES, type ProcessGroup
 export { readDistEnv, defaultBackend, DEFAULT_DIST_TIMEOUT_MS, type DistEnv, type DistBackend } from './env';
 export { launch, freePort, type LaunchOptions, type LaunchResult, type RankExit } from './launch';
 export { evaluateAllDataParallel, shardEvaluationSet } from './evaluation';
+export { shardRange, shardSizes, type ShardOf } from './shard';

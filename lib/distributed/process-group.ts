@@ -10,11 +10,12 @@
 import { ZsclError } from '../errors';
 import { native } from '../native';
 import type { NativeHandle } from '../native';
-import { tensor } from '../tensor/create';
+import { cat, tensor, zeros } from '../tensor/create';
 import { NativeObject } from '../tensor/native-object';
 import type { Tensor } from '../tensor/tensor';
 import { op, wrap } from '../tensor/tensor';
 import { DEFAULT_DIST_TIMEOUT_MS, readDistEnv, type DistBackend, type DistEnv } from './env';
+import { shardRange, shardSizes } from './shard';
 
 export interface ProcessGroupOptions {
   rank: number;
@@ -110,26 +111,53 @@ export class ProcessGroup extends NativeObject {
   }
 
   /**
-   * The rows [start, end) of a batch of `rows` that this rank takes: equal, disjoint shards in
-   * rank order. Sync.
-   * @throws ZsclError E_CONFIG when `rows` does not divide by the world size (equal shards keep
-   *   per-rank means equal to the global mean after averaging).
+   * The rows [start, end) of a global batch of `rows` that this rank takes: contiguous, disjoint
+   * shards in rank order whose sizes differ by at most one (3 rows over 2 ranks: 2 + 1; a rank
+   * may get none). Sync.
    */
-  shardRange(rows: number, what = 'batch'): { start: number; end: number } {
-    if (rows % this.worldSize !== 0) {
-      throw new ZsclError(
-        `data-parallel: a ${what} of ${rows} rows does not split into ${this.worldSize} equal shards; make the global ${what} size a multiple of the world size`,
-        'E_CONFIG',
-      );
-    }
-    const size = rows / this.worldSize;
-    return { start: this.rank * size, end: (this.rank + 1) * size };
+  shardRange(rows: number): { start: number; end: number } {
+    return shardRange(rows, this.rank, this.worldSize);
   }
 
-  /** This rank's shard (rows along dim 0, a view) of a global batch. Sync. @throws as {@link shardRange}. */
-  shard(batch: Tensor, what = 'batch'): Tensor {
-    const { start, end } = this.shardRange(batch.shape[0], what);
+  /** The rows every rank takes of a global batch of `rows` (see {@link shardRange}). Sync. */
+  shardSizes(rows: number): number[] {
+    return shardSizes(rows, this.worldSize);
+  }
+
+  /** This rank's shard (rows along dim 0, a view) of a global batch (see {@link shardRange}). Sync. */
+  shard(batch: Tensor): Tensor {
+    const { start, end } = this.shardRange(batch.shape[0]);
     return batch.slice(0, start, end);
+  }
+
+  /** Every rank's `rows` (a count each rank gives), in rank order. Async. @throws ZsclError E_DIST. */
+  async rowCounts(rows: number): Promise<number[]> {
+    const mine = new Array<number>(this.worldSize).fill(0);
+    mine[this.rank] = rows;
+    return this.allReduceNumbers(mine, 'sum');
+  }
+
+  /**
+   * Every rank's rows concatenated along dim 0 in rank order, when ranks hold different numbers
+   * of rows (`counts`, as {@link rowCounts} gives; exchanged here when not given): shorter shards
+   * are padded to the longest for the gather and the padding is dropped. `grad: true` records it
+   * for autograd as {@link allGatherWithGrad}. Async.
+   * @throws ZsclError E_DIST when communication fails.
+   */
+  async allGatherRows(rows: Tensor, options: { grad?: boolean; counts?: readonly number[] } = {}): Promise<Tensor> {
+    const counts = options.counts ?? (await this.rowCounts(rows.shape[0]));
+    const longest = Math.max(...counts);
+    const gather = (t: Tensor): Promise<Tensor> => (options.grad ? this.allGatherWithGrad(t) : this.allGather(t));
+    if (counts.every((n) => n === longest)) return gather(rows);
+    const padding = zeros([longest - rows.shape[0], ...rows.shape.slice(1)], { dtype: rows.dtype, device: rows.device });
+    const padded = cat([rows, padding], 0);
+    padding.dispose();
+    const all = await gather(padded);
+    padded.dispose();
+    const parts = counts.map((n, r) => all.slice(0, r * longest, r * longest + n));
+    const joined = cat(parts, 0);
+    for (const p of [...parts, all]) p.dispose();
+    return joined;
   }
 
   /**

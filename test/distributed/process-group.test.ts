@@ -3,6 +3,7 @@ import { ZsclError } from '../../lib/errors';
 import { readDistEnv } from '../../lib/distributed/env';
 import { freePort } from '../../lib/distributed/launch';
 import { ProcessGroup, compiledBackends } from '../../lib/distributed/process-group';
+import { shardRange, shardSizes } from '../../lib/distributed/shard';
 import { tensor, zeros } from '../../lib/tensor/create';
 import type { Tensor } from '../../lib/tensor/tensor';
 
@@ -49,10 +50,24 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
       ],
     );
     assert.deepEqual(groups[1].shardRange(8), { start: 4, end: 8 });
-    assert.throws(
-      () => groups[0].shardRange(7, 'reference batch'),
-      (e: ZsclError) => e.code === 'E_CONFIG' && /reference batch of 7 rows/.test(e.message),
+    // Any batch splits: the first ranks take one more row, a rank may take none.
+    assert.deepEqual(
+      [groups[0].shardRange(3), groups[1].shardRange(3)],
+      [
+        { start: 0, end: 2 },
+        { start: 2, end: 3 },
+      ],
     );
+    assert.deepEqual(
+      [groups[0].shardRange(1), groups[1].shardRange(1)],
+      [
+        { start: 0, end: 1 },
+        { start: 1, end: 1 },
+      ],
+    );
+    assert.deepEqual(groups[0].shardSizes(7), [4, 3]);
+    assert.deepEqual(shardSizes(10, 4), [3, 3, 2, 2]);
+    assert.deepEqual(shardRange(10, 3, 4), { start: 8, end: 10 });
   });
 
   it('all-reduces (sum, mean, max) and reduces plain numbers in float64', async () => {
@@ -139,6 +154,55 @@ describe('dist: process group collectives (Gloo, 2 ranks in one process)', funct
       [3, 30],
       [300, 3000],
     ]);
+  });
+
+  it('all-gathers shards of different sizes (one empty) in rank order, with the gradient of this rank rows', async () => {
+    const counts = await Promise.all(groups.map((g, r) => g.rowCounts(r === 0 ? 3 : 0)));
+    assert.deepEqual(counts, [
+      [3, 0],
+      [3, 0],
+    ]);
+    const x = [
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        { requiresGrad: true },
+      ),
+      zeros([0, 2], { requiresGrad: true }),
+    ];
+    // Counts exchanged inside (no `counts` given).
+    const gathered = await Promise.all(groups.map((g, r) => g.allGatherRows(x[r], { grad: true })));
+    for (const t of gathered)
+      assert.deepEqual(t.toArray(), [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]);
+    const w0 = tensor([
+      [1, 10],
+      [100, 1000],
+      [2, 3],
+    ]);
+    const w1 = tensor([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    // Rank 1's side of the backward's all-reduce (its gradient of the padded gather) by hand, as above.
+    await Promise.all([gathered[0].mul(w0).sum().backwardAsync(), groups[1].allReduce(w1, 'sum')]);
+    assert.deepEqual(x[0].grad!.toArray(), [
+      [2, 11],
+      [101, 1001],
+      [3, 4],
+    ]);
+    const plain = await Promise.all(groups.map((g, r) => g.allGatherRows(tensor(r === 0 ? [[7]] : [[8], [9]]), { counts: [1, 2] })));
+    for (const t of plain) assert.deepEqual(t.toArray(), [[7], [8], [9]]);
   });
 
   it('averages gradients over ranks: missing on one rank counts as zero, missing on all stays missing', async () => {

@@ -9,9 +9,10 @@
  *   distill_img = D(Lt, Ls), distill_txt = D(Ltᵀ, Lsᵀ), D = T²·soft-target CE.
  * `studentText: true` offers the paper-literal variant with the student's text features.
  *
- * Data-parallel: each rank encodes its shard of the reference batch, then gathers h (with
- * autograd) and g from all ranks, so every rank computes the loss of the whole batch — the
- * text→image softmax runs over all reference images, as in one process.
+ * Data-parallel: each rank reads and encodes its shard of the reference batch (shards may differ
+ * in size, or be empty), then gathers h (with autograd) and g from all ranks in rank order, so
+ * every rank computes the loss of the whole batch — the text→image softmax runs over all
+ * reference images, as in one process.
  */
 import { clipLogits } from '../../clip/logits';
 import type { ClipModel } from '../../clip/model';
@@ -69,6 +70,7 @@ export class DistillationPlugin implements Plugin {
   private stream: ImageStream | undefined;
   private current: Tensor | undefined;
   private currentKeys: readonly (number | string)[] | undefined;
+  private currentRowsPerRank: readonly number[] | undefined;
   private readonly imageCache: TeacherImageCache;
   private tokens: Tensor | undefined;
 
@@ -97,6 +99,7 @@ export class DistillationPlugin implements Plugin {
     } else this.teacher = choice;
     this.tokens = this.options.texts(task);
     this.stream = this.options.images(task);
+    if (task.group) this.stream.shard?.(task.group);
     this.imageCache.clear();
     await this.ensureTextFeatures(this.teacher, this.tokens);
   }
@@ -121,8 +124,12 @@ export class DistillationPlugin implements Plugin {
   async studentImages(step: StepContext): Promise<Tensor> {
     if (!this.stream) throw new ZsclError('distillation: no reference images for this task', 'E_CONFIG');
     const batch = await this.stream.next();
-    this.current = step.group ? step.group.shard(batch, 'reference batch') : batch;
-    this.currentKeys = step.group ? undefined : this.stream.lastKeys?.();
+    const group = step.group;
+    // Data-parallel: this rank's rows (read so by a sharded stream, else sliced here) and every rank's count.
+    const sharded = group && this.stream.lastRowsPerRank?.();
+    this.current = group && !sharded ? group.shard(batch) : batch;
+    this.currentRowsPerRank = group && (sharded || group.shardSizes(batch.shape[0]));
+    this.currentKeys = group ? undefined : this.stream.lastKeys?.();
     return this.current;
   }
 
@@ -138,8 +145,9 @@ export class DistillationPlugin implements Plugin {
     if (step.group) {
       // Every rank computes the full-batch loss; the gather's backward sums h's gradient over
       // ranks, so after gradient averaging each reference image counts once.
-      h = await step.group.allGatherWithGrad(h);
-      g = await step.group.allGather(g);
+      const counts = this.currentRowsPerRank;
+      h = await step.group.allGatherRows(h, { grad: true, counts });
+      g = await step.group.allGatherRows(g, { counts });
     }
     const u = this.options.studentText ? step.student.encodeText(this.tokens!).normalize() : this.textFeatures!;
     const studentLogits = clipLogits(h, u, s, { image: true, text: true });
