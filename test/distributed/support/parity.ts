@@ -20,6 +20,8 @@ interface StepRecord {
 
 interface RunOutput {
   worldSize: number;
+  /** Unreadable training images skipped per task (over all ranks). */
+  skipped?: number[];
   steps: StepRecord[];
   weights: Map<string, Float32Array>;
 }
@@ -34,11 +36,13 @@ export interface ParityResult {
   weights: WeightComparison;
   /** Largest |Δ| between the ranks' own reports and weights (0: the replicas never drift). */
   replicaDifference: number;
+  /** Training images skipped per task: [one process, each rank]. */
+  skipped: (number[] | undefined)[];
   failures: string[];
 }
 
 function readRun(dir: string, rank: number): RunOutput {
-  const json = JSON.parse(fs.readFileSync(path.join(dir, `rank${rank}.json`), 'utf8')) as { worldSize: number; steps: StepRecord[] };
+  const json = JSON.parse(fs.readFileSync(path.join(dir, `rank${rank}.json`), 'utf8')) as Omit<RunOutput, 'weights'>;
   const weights = new Map<string, Float32Array>();
   for (const [name, entry] of readSafetensors(path.join(dir, `rank${rank}.safetensors`)).tensors) weights.set(name, typedArrayOf(entry) as Float32Array);
   return { ...json, weights };
@@ -58,7 +62,15 @@ function stepDifference(a: StepRecord[], b: StepRecord[]): number {
 }
 
 /** Runs both sides (concurrently) in a temporary folder and compares them. Async. */
-export async function dataParallelParity(options: { nproc: number; tolerance?: number; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ParityResult> {
+export async function dataParallelParity(options: {
+  nproc: number;
+  tolerance?: number;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** zscl-rank.ts mode: 'trainer' (the fixture's pre-drawn batches, default) or 'loaders' (odd-sized loaders, sharded decoding). */
+  mode?: 'trainer' | 'loaders';
+}): Promise<ParityResult> {
+  const mode = options.mode ?? 'trainer';
   const tolerance = options.tolerance ?? 1e-5;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-dp-parity-'));
   try {
@@ -66,11 +78,11 @@ export async function dataParallelParity(options: { nproc: number; tolerance?: n
     const parallel = path.join(tmp, 'parallel');
     const env = singleProcessEnv(options.env);
     const [one, many] = await Promise.all([
-      runRank(['trainer', single], env),
+      runRank([mode, single], env),
       launch({
         nproc: options.nproc,
         command: process.execPath,
-        args: [...rankCommand(), 'trainer', parallel],
+        args: [...rankCommand(), mode, parallel],
         threadsPerProcess: 1,
         prefixOutput: false,
         env,
@@ -101,6 +113,7 @@ export async function dataParallelParity(options: { nproc: number; tolerance?: n
       stepDifference: steps,
       weights,
       replicaDifference,
+      skipped: [reference.skipped, ...ranks.map((r) => r.skipped)],
       failures,
     };
   } finally {

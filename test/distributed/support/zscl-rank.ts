@@ -5,6 +5,9 @@
  *   trainer OUT   drives the ContinualTrainer as the fixture does (L2 + distillation + WE) and
  *                 writes OUT/rank<r>.json (per-step losses) and OUT/rank<r>.safetensors (the
  *                 averaged weights after each task), or
+ *   loaders OUT   as trainer, but on data loaders over generated images whose sizes leave odd
+ *                 partial batches (29 and 19 task images in batches of 8, one unreadable and
+ *                 skipped; 11 reference images in batches of 6): each rank decodes only its shard.
  *   run DIR       runs the 'zscl' strategy with runExperiment into run folder DIR (checkpoint
  *                 every 2 steps), resuming when DIR holds a run.
  * ZSCL_TEST_STEP_DELAY_MS slows each step (so a test can kill a rank mid-run);
@@ -32,6 +35,10 @@ import type { Device } from '../../../lib/tensor/dtype';
 import { stack, tensor } from '../../../lib/tensor/create';
 import { keep } from '../../../lib/tensor/scope';
 import type { Tensor } from '../../../lib/tensor/tensor';
+import { LoaderStream, imagesOf } from '../../../lib/cl/streams';
+import { DataLoader } from '../../../lib/data/loader';
+import { ListDataset, type Sample } from '../../../lib/data/dataset';
+import { clipEvalTransform, clipTrainTransform } from '../../../lib/data/transform';
 import { fixture } from '../../support/fixtures';
 
 const dir = fixture('zscl-mtil');
@@ -57,6 +64,24 @@ function batches(images: Tensor, labels: Tensor): BatchStream {
   };
 }
 
+// Deterministic 40×36 RGB pixels for sample `i` of set `seed`; `bad` indices are bytes no decoder reads.
+function generatedSamples(count: number, classes: number, seed: number, bad: readonly number[] = []): Sample[] {
+  return Array.from({ length: count }, (_, i) => {
+    const name = `set${seed}/img${i}`;
+    if (bad.includes(i)) return { image: Uint8Array.from([1, 2, 3, 4, 5]), label: i % classes, name };
+    const data = Uint8Array.from({ length: 40 * 36 * 3 }, (_, k) => (k * (7 + i) + seed * 31 + ((k * k) % (13 + i))) % 256);
+    return { image: { data, width: 40, height: 36, channels: 3 as const }, label: i % classes, name };
+  });
+}
+
+// The 'loaders' data: task k's training images, shuffled, under the random training transform.
+const LOADER_TASK_SIZES = [29, 19];
+function loaderStream(samples: Sample[], options: { batchSize: number; train: boolean; seed: number }, device: Device): LoaderStream {
+  const transform = options.train ? clipTrainTransform({ size: 32 }) : clipEvalTransform({ size: 32 });
+  const loader = new DataLoader(new ListDataset(samples), { batchSize: options.batchSize, transform, shuffle: true, seed: options.seed, onBadSample: 'skip' });
+  return new LoaderStream(loader, device);
+}
+
 // Steps that sleep, so a test can kill a rank mid-run.
 function slowSteps(ms: number): Plugin {
   return { name: 'slow', afterStep: () => new Promise((resolve) => setTimeout(resolve, ms)) };
@@ -64,7 +89,8 @@ function slowSteps(ms: number): Plugin {
 
 async function main(): Promise<void> {
   const [mode, out] = process.argv.slice(2);
-  if ((mode !== 'trainer' && mode !== 'run') || !out) throw new ZsclError('usage: zscl-rank.ts trainer OUT | run DIR', 'E_ARG');
+  if ((mode !== 'trainer' && mode !== 'loaders' && mode !== 'run') || !out)
+    throw new ZsclError('usage: zscl-rank.ts trainer OUT | loaders OUT | run DIR', 'E_ARG');
   const group = await ProcessGroup.fromEnv();
   const rank = group?.rank ?? 0;
   // Ranks share the GPUs there are (one GPU: every rank on cuda:0, which Gloo allows; NCCL does not).
@@ -77,20 +103,29 @@ async function main(): Promise<void> {
   model.loadStateDict(loadTensors(path.join(dir, 'init_weights.safetensors')));
   if (device !== 'cpu') model.to(device);
   const delay = Number(process.env.ZSCL_TEST_STEP_DELAY_MS ?? 0);
-  const tasks: TrainingTask[] = Array.from({ length: run.tasks }, (_, k) => ({
-    name: `task${k}`,
-    classNames: Array.from({ length: inputs[`task${k}.class_tokens`].shape[0] }, (_, c) => `class${c}`),
-    classTokens: inputs[`task${k}.class_tokens`],
-    batches: batches(inputs[`task${k}.train_images`], inputs[`task${k}.train_labels`]),
-    iterations: run.iterations,
-    lr: run.lr,
-    warmup: run.warmup,
-  }));
-  const referenceImages = (task: { taskIndex: number }): ImageStream => replay(inputs[`task${task.taskIndex}.ref_images`]);
+  const loaders = mode === 'loaders';
+  const tasks: TrainingTask[] = Array.from({ length: run.tasks }, (_, k) => {
+    const classes = inputs[`task${k}.class_tokens`].shape[0];
+    return {
+      name: `task${k}`,
+      classNames: Array.from({ length: classes }, (_, c) => `class${c}`),
+      classTokens: inputs[`task${k}.class_tokens`],
+      batches: loaders
+        ? loaderStream(generatedSamples(LOADER_TASK_SIZES[k % 2], classes, k, k === 1 ? [7] : []), { batchSize: 8, train: true, seed: 10 + k }, device)
+        : batches(inputs[`task${k}.train_images`], inputs[`task${k}.train_labels`]),
+      iterations: run.iterations,
+      lr: run.lr,
+      warmup: run.warmup,
+    };
+  });
+  const referenceImages = (task: { taskIndex: number }): ImageStream =>
+    loaders
+      ? imagesOf(loaderStream(generatedSamples(11, 1, 100), { batchSize: 6, train: false, seed: 20 + task.taskIndex }, device))
+      : replay(inputs[`task${task.taskIndex}.ref_images`]);
   const trainerOptions = { labelSmoothing: run.ls, optimizer: { kind: 'adamw' as const, beta2: run.beta2, weightDecay: run.wd } };
 
   try {
-    if (mode === 'trainer') {
+    if (mode === 'trainer' || mode === 'loaders') {
       const plugins: Plugin[] = [
         new L2AnchorPlugin(run.l2),
         new DistillationPlugin({ images: referenceImages, texts: () => inputs.ref_tokens, temperature: run.T, imageWeight: run.w_img, textWeight: run.w_txt }),
@@ -120,7 +155,10 @@ async function main(): Promise<void> {
       }
       await trainer.end();
       fs.mkdirSync(out, { recursive: true });
-      fs.writeFileSync(path.join(out, `rank${rank}.json`), JSON.stringify({ worldSize: group?.worldSize ?? 1, steps }));
+      fs.writeFileSync(
+        path.join(out, `rank${rank}.json`),
+        JSON.stringify({ worldSize: group?.worldSize ?? 1, steps, skipped: tasks.map((t) => t.batches.skippedCount?.() ?? 0) }),
+      );
       writeSafetensors(path.join(out, `rank${rank}.safetensors`), weights);
     } else {
       // Evaluation: one set per task whose class prompts are the fixture's eval token rows (a
