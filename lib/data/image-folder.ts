@@ -99,20 +99,57 @@ function isFolder(dir: string): boolean {
 }
 
 /**
+ * What {@link listImages} and {@link listImagesAsync} share; they differ only in how they read a
+ * folder. os.walk(followlinks=True) visits every folder once; sorted() orders the visits by path.
+ */
+class ImageWalk {
+  private readonly extensions: string[];
+  private readonly folders: { dir: string; files: string[] }[] = [];
+  private readonly unreadable: string[] = [];
+  private readonly seen = new Set<string>();
+
+  constructor(options: Pick<ImageFolderOptions, 'extensions'>) {
+    this.extensions = (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
+  }
+
+  isImage(name: string): boolean {
+    const lower = name.toLowerCase();
+    return this.extensions.some((e) => lower.endsWith(e));
+  }
+
+  /**
+   * A folder that could not be listed: skipped and reported, unless it is the scan's top folder.
+   * @throws ZsclError E_IO when `top`.
+   */
+  unlisted(dir: string, top: boolean, error: unknown): void {
+    if (top) throw new ZsclError(`cannot list ${dir}: ${(error as Error).message}`, 'E_IO', { cause: error });
+    this.unreadable.push(dir);
+  }
+
+  /** Whether the folder at real path `real` is new (not reached before, e.g. by a link back up the tree). */
+  firstVisit(real: string): boolean {
+    if (this.seen.has(real)) return false;
+    this.seen.add(real);
+    return true;
+  }
+
+  addFolder(dir: string, files: string[]): void {
+    this.folders.push({ dir, files });
+  }
+
+  result(): { files: string[]; unreadable: string[] } {
+    this.folders.sort((a, b) => comparePython(a.dir, b.dir));
+    return { files: this.folders.flatMap((f) => f.files), unreadable: this.unreadable };
+  }
+}
+
+/**
  * Every image file under `dir` in torchvision's walk order. Sub-folders that cannot be listed are
  * skipped and reported in `unreadable` rather than failing the scan. Sync.
  * @throws ZsclError E_IO when `dir` itself cannot be listed.
  */
 export function listImages(dir: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): { files: string[]; unreadable: string[] } {
-  const extensions = (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
-  const isImage = (name: string) => {
-    const lower = name.toLowerCase();
-    return extensions.some((e) => lower.endsWith(e));
-  };
-  // os.walk(followlinks=True) visits every folder; sorted() orders the visits by path string.
-  const folders: { dir: string; files: string[] }[] = [];
-  const unreadable: string[] = [];
-  const seen = new Set<string>();
+  const walk = new ImageWalk(options);
   const visit = (current: string, top: boolean) => {
     let real: string;
     let entries: fs.Dirent[];
@@ -120,22 +157,19 @@ export function listImages(dir: string, options: Pick<ImageFolderOptions, 'exten
       real = fs.realpathSync(current);
       entries = listSorted(current);
     } catch (error) {
-      if (top) throw new ZsclError(`cannot list ${current}: ${(error as Error).message}`, 'E_IO', { cause: error });
-      unreadable.push(current);
+      walk.unlisted(current, top, error);
       return;
     }
-    if (seen.has(real)) return; // a link back up the tree
-    seen.add(real);
+    if (!walk.firstVisit(real)) return;
     const files: string[] = [];
     for (const entry of entries) {
       if (isDirectoryEntry(current, entry)) visit(path.join(current, entry.name), false);
-      else if (isImage(entry.name)) files.push(path.join(current, entry.name));
+      else if (walk.isImage(entry.name)) files.push(path.join(current, entry.name));
     }
-    folders.push({ dir: current, files });
+    walk.addFolder(current, files);
   };
   visit(dir, true);
-  folders.sort((a, b) => comparePython(a.dir, b.dir));
-  return { files: folders.flatMap((f) => f.files), unreadable };
+  return walk.result();
 }
 
 /** Folder entries read per batch by {@link listImagesAsync} before it yields to the event loop. */
@@ -148,14 +182,7 @@ const SCAN_BATCH = 512;
  * @throws (rejects) as {@link listImages}.
  */
 export async function listImagesAsync(dir: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): Promise<{ files: string[]; unreadable: string[] }> {
-  const extensions = (options.extensions ?? IMAGE_EXTENSIONS).map((e) => e.toLowerCase());
-  const isImage = (name: string) => {
-    const lower = name.toLowerCase();
-    return extensions.some((e) => lower.endsWith(e));
-  };
-  const folders: { dir: string; files: string[] }[] = [];
-  const unreadable: string[] = [];
-  const seen = new Set<string>();
+  const walk = new ImageWalk(options);
   const isDirectory = async (current: string, entry: fs.Dirent): Promise<boolean> => {
     if (entry.isDirectory()) return true;
     if (!entry.isSymbolicLink()) return false;
@@ -176,21 +203,18 @@ export async function listImagesAsync(dir: string, options: Pick<ImageFolderOpti
         if (++n % SCAN_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (error) {
-      if (top) throw new ZsclError(`cannot list ${current}: ${(error as Error).message}`, 'E_IO', { cause: error });
-      unreadable.push(current);
+      walk.unlisted(current, top, error);
       return;
     }
-    if (seen.has(real)) return; // a link back up the tree
-    seen.add(real);
+    if (!walk.firstVisit(real)) return;
     entries.sort((a, b) => comparePython(a.name, b.name));
     const files: string[] = [];
     for (const entry of entries) {
       if (await isDirectory(current, entry)) await visit(path.join(current, entry.name), false);
-      else if (isImage(entry.name)) files.push(path.join(current, entry.name));
+      else if (walk.isImage(entry.name)) files.push(path.join(current, entry.name));
     }
-    folders.push({ dir: current, files });
+    walk.addFolder(current, files);
   };
   await visit(dir, true);
-  folders.sort((a, b) => comparePython(a.dir, b.dir));
-  return { files: folders.flatMap((f) => f.files), unreadable };
+  return walk.result();
 }
