@@ -9,7 +9,7 @@ import type { ClipModel } from '../clip/model';
 import type { PromptTemplate, TokenizeFn } from '../clip/zero-shot';
 import { ZeroShotClassifier } from '../clip/zero-shot';
 import type { Dataset, Sample } from '../data/dataset';
-import { SubsetDataset } from '../data/dataset';
+import { SubsetDataset, indicesByClass } from '../data/dataset';
 import { DataLoader } from '../data/loader';
 import { clipEvalTransform, clipTrainTransform } from '../data/transform';
 import { ZsclError, describeValue } from '../errors';
@@ -78,15 +78,10 @@ export function splitClassOrder(order: readonly number[], options: ClassSplitOpt
 
 /** The sample indices of each class of a dataset, found with one pass over its labels. */
 export class ClassIndex {
-  private readonly byClass = new Map<number, number[]>();
+  private readonly byClass: Map<number, number[]>;
 
   constructor(readonly dataset: Dataset) {
-    for (let i = 0; i < dataset.length; i++) {
-      const label = dataset.sample(i).label;
-      let list = this.byClass.get(label);
-      if (!list) this.byClass.set(label, (list = []));
-      list.push(i);
-    }
+    this.byClass = indicesByClass(dataset);
   }
 
   /** Sample indices of `label` (empty when the dataset has none). */

@@ -120,13 +120,8 @@ export function splitTrainTest(dataset: Dataset, options: { ratio?: number; seed
   return { train: new SubsetDataset(dataset, train), test: new SubsetDataset(dataset, test) };
 }
 
-/**
- * At most `k` samples of each class, drawn without replacement from the stream (seed, 'few-shot',
- * label); classes with fewer samples keep all of theirs. The result lists the chosen samples in
- * their original order. Sync. @throws ZsclError E_ARG for k < 1 or a bad seed.
- */
-export function fewShot(dataset: Dataset, k: number, seed: number): SubsetDataset {
-  if (!Number.isSafeInteger(k) || k < 1) throw argumentError('fewShot', 'k >= 1 samples per class', k);
+/** The sample indices of each label in one pass, in dataset order; labels in order of first appearance. Sync. */
+export function indicesByClass(dataset: Dataset): Map<number, number[]> {
   const byClass = new Map<number, number[]>();
   for (let i = 0; i < dataset.length; i++) {
     const label = dataset.sample(i).label;
@@ -134,6 +129,17 @@ export function fewShot(dataset: Dataset, k: number, seed: number): SubsetDatase
     if (!list) byClass.set(label, (list = []));
     list.push(i);
   }
+  return byClass;
+}
+
+/**
+ * At most `k` samples of each class, drawn without replacement from the stream (seed, 'few-shot',
+ * label); classes with fewer samples keep all of theirs. The result lists the chosen samples in
+ * their original order. Sync. @throws ZsclError E_ARG for k < 1 or a bad seed.
+ */
+export function fewShot(dataset: Dataset, k: number, seed: number): SubsetDataset {
+  if (!Number.isSafeInteger(k) || k < 1) throw argumentError('fewShot', 'k >= 1 samples per class', k);
+  const byClass = indicesByClass(dataset);
   const chosen: number[] = [];
   for (const [label, indices] of byClass) {
     const random = new SeededRandom(seed, 'few-shot', label < 0 ? 'unlabeled' : label);
@@ -163,13 +169,7 @@ export function seededSubset(dataset: Dataset, n: number, seed: number): SubsetD
       dataset,
       Array.from({ length: dataset.length }, (_, i) => i),
     );
-  const byClass = new Map<number, number[]>();
-  for (let i = 0; i < dataset.length; i++) {
-    const label = dataset.sample(i).label;
-    let list = byClass.get(label);
-    if (!list) byClass.set(label, (list = []));
-    list.push(i);
-  }
+  const byClass = indicesByClass(dataset);
   const classes = [...byClass.entries()].sort((a, b) => a[0] - b[0]);
   const quotas = classes.map(([, indices]) => (n * indices.length) / dataset.length);
   const counts = quotas.map(Math.floor);
