@@ -208,9 +208,10 @@ async function food(ctx: Context): Promise<void> {
   );
 }
 
-function idx(shape: number[], data: Uint8Array): Buffer {
+/** An IDX file (MNIST's format): magic (0, 0, element type, rank), big-endian dims, data. `type` 0x08 is unsigned bytes, 0x0c int32. */
+export function idxFile(shape: readonly number[], data: Uint8Array, type = 0x08): Buffer {
   const header = Buffer.alloc(4 + 4 * shape.length);
-  header[2] = 0x08;
+  header[2] = type;
   header[3] = shape.length;
   shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
   return Buffer.concat([header, data]);
@@ -232,8 +233,8 @@ function mnist(ctx: Context): void {
       // A bar whose position and width say the digit, on black, like a pen stroke.
       for (let y = 4; y < 24; y++) for (let x = 4 + digit; x < 7 + digit + (i % 3); x++) pixels[i * 784 + y * 28 + x] = split === 'train' ? 255 : 250;
     }
-    fs.writeFileSync(path.join(raw, `${prefix}-images-idx3-ubyte`), idx([n, 28, 28], pixels));
-    fs.writeFileSync(path.join(raw, `${prefix}-labels-idx1-ubyte`), idx([n], labels));
+    fs.writeFileSync(path.join(raw, `${prefix}-images-idx3-ubyte`), idxFile([n, 28, 28], pixels));
+    fs.writeFileSync(path.join(raw, `${prefix}-labels-idx1-ubyte`), idxFile([n], labels));
   }
 }
 

@@ -10,18 +10,10 @@ import type { MatValue } from '../../lib/data/mat';
 import { parseMat, readMat } from '../../lib/data/mat';
 import { DEBIAN_FASHION_MNIST, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES, fashionMnistDataset, idxDataset, mnistPackageDataset } from '../../lib/data/mnist';
 import { readPickle } from '../../lib/data/pickle';
+import { idxFile } from '../../scripts/mini-mtil';
 import { repoRoot } from '../support/fixtures';
 
 const FORMATS = path.join(repoRoot, 'test', 'fixtures', 'data', 'formats');
-
-/** An IDX file: magic (0, 0, type, rank), big-endian dims, data. */
-function idxBytes(type: number, shape: number[], data: Uint8Array): Uint8Array {
-  const header = Buffer.alloc(4 + 4 * shape.length);
-  header[2] = type;
-  header[3] = shape.length;
-  shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, data]);
-}
 
 describe('data: IDX and MNIST', () => {
   let root: string;
@@ -32,8 +24,8 @@ describe('data: IDX and MNIST', () => {
 
   it('reads IDX arrays, gzipped or not, and checks their size', () => {
     const pixels = Uint8Array.from({ length: 3 * 4 * 5 }, (_, i) => i);
-    fs.writeFileSync(path.join(root, 'a.idx'), idxBytes(0x08, [3, 4, 5], pixels));
-    fs.writeFileSync(path.join(root, 'a.idx.gz'), zlib.gzipSync(idxBytes(0x08, [3, 4, 5], pixels)));
+    fs.writeFileSync(path.join(root, 'a.idx'), idxFile([3, 4, 5], pixels));
+    fs.writeFileSync(path.join(root, 'a.idx.gz'), zlib.gzipSync(idxFile([3, 4, 5], pixels)));
     for (const name of ['a.idx', 'a.idx.gz']) {
       const a = readIdx(path.join(root, name));
       assert.deepEqual(a.shape, [3, 4, 5]);
@@ -42,9 +34,9 @@ describe('data: IDX and MNIST', () => {
     const ints = Buffer.alloc(8);
     ints.writeInt32BE(-7, 0);
     ints.writeInt32BE(123456, 4);
-    assert.deepEqual(Array.from(parseIdx(idxBytes(0x0c, [2], ints)).data), [-7, 123456]);
+    assert.deepEqual(Array.from(parseIdx(idxFile([2], ints, 0x0c)).data), [-7, 123456]);
     assert.throws(
-      () => parseIdx(idxBytes(0x08, [3, 4, 5], pixels.subarray(1)), 'short.idx'),
+      () => parseIdx(idxFile([3, 4, 5], pixels.subarray(1)), 'short.idx'),
       (e: Error & { code?: string }) => e.code === 'E_FORMAT' && e.message.includes('short.idx'),
     );
     assert.throws(() => parseIdx(new Uint8Array([1, 2, 3, 4]), 'bad.idx'), { code: 'E_FORMAT' });
@@ -54,8 +46,8 @@ describe('data: IDX and MNIST', () => {
     const raw = path.join(root, 'MNIST', 'raw');
     fs.mkdirSync(raw, { recursive: true });
     const images = Uint8Array.from({ length: 2 * 28 * 28 }, (_, i) => (i < 784 ? 255 : 0));
-    fs.writeFileSync(path.join(raw, 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(idxBytes(0x08, [2, 28, 28], images)));
-    fs.writeFileSync(path.join(raw, 't10k-labels-idx1-ubyte'), idxBytes(0x08, [2], new Uint8Array([7, 3])));
+    fs.writeFileSync(path.join(raw, 't10k-images-idx3-ubyte.gz'), zlib.gzipSync(idxFile([2, 28, 28], images)));
+    fs.writeFileSync(path.join(raw, 't10k-labels-idx1-ubyte'), idxFile([2], new Uint8Array([7, 3])));
     const ds = idxDataset(root, 'test');
     assert.equal(ds.length, 2);
     assert.deepEqual(ds.classNames, MNIST_CLASS_NAMES);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Dataset } from '../../lib/data/dataset';
 import { MTIL_ORDER_I, MTIL_ORDER_II, mtilDataset, mtilInfo } from '../../lib/data/mtil';
 import { torchRandomSplit } from '../../lib/data/torch-random';
+import { idxFile } from '../../scripts/mini-mtil';
 import { repoRoot } from '../support/fixtures';
 
 const FORMATS = path.join(repoRoot, 'test', 'fixtures', 'data', 'formats');
@@ -12,14 +13,6 @@ const FORMATS = path.join(repoRoot, 'test', 'fixtures', 'data', 'formats');
 function write(file: string, content: string | Uint8Array = 'x'): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, content);
-}
-
-function idx(shape: number[], data: Uint8Array): Buffer {
-  const header = Buffer.alloc(4 + 4 * shape.length);
-  header[2] = 0x08;
-  header[3] = shape.length;
-  shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return Buffer.concat([header, data]);
 }
 
 function listing(ds: Dataset, root: string): string[] {
@@ -194,8 +187,8 @@ describe('data: MTIL dataset layouts', () => {
 
   it('MNIST: MNIST/raw IDX files with torchvision class names', () => {
     const raw = path.join(root, 'MNIST', 'raw');
-    write(path.join(raw, 'train-images-idx3-ubyte'), idx([2, 28, 28], new Uint8Array(2 * 784)));
-    write(path.join(raw, 'train-labels-idx1-ubyte'), idx([2], new Uint8Array([4, 2])));
+    write(path.join(raw, 'train-images-idx3-ubyte'), idxFile([2, 28, 28], new Uint8Array(2 * 784)));
+    write(path.join(raw, 'train-labels-idx1-ubyte'), idxFile([2], new Uint8Array([4, 2])));
     const ds = mtilDataset('MNIST', root, 'train');
     assert.deepEqual([ds.length, ds.sample(0).label, ds.classNames?.[4]], [2, 4, '4 - four']);
   });
