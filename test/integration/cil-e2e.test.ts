@@ -8,6 +8,7 @@ import { runExperiment } from '../../lib/cl/runner';
 import type { StrategyName } from '../../lib/cl/strategies';
 import { writeMiniCifar100, writeMiniTinyImageNet } from '../../scripts/mini-cil';
 import { repoRoot } from '../support/fixtures';
+import { readMetricsLines } from '../support/metrics-lines';
 import { tinyRun } from '../support/tiny-run';
 
 // Runs the CLI from source (tsx), so the test needs no build of dist/.
@@ -50,11 +51,7 @@ function checkRun(out: string, steps: number): CilResults['methods'][number] {
   assert.equal(entry.classIncremental.last, curve[steps - 1], 'Last is the final step');
   assert.deepEqual(entry.metrics, { avg: entry.classIncremental.avg, last: entry.classIncremental.last });
   // No initial evaluation; one evaluation per step, each over all classes seen so far.
-  const lines = fs
-    .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { event: string; accuracy?: number[] });
+  const lines = readMetricsLines<{ event: string; accuracy?: number[] }>(out);
   assert.ok(!lines.some((l) => l.event === 'initial'));
   assert.deepEqual(
     lines.filter((l) => l.event === 'task').map((l) => l.accuracy),
@@ -95,12 +92,7 @@ describe('zscl train runs the CIL configs end to end on miniatures (tiny model)'
     const printed = JSON.parse(run.stdout.trim().split('\n').pop()!);
     assert.deepEqual(printed.methods[0].stepAccuracy, entry.classIncremental.stepAccuracy);
     // One epoch per step: 30 images at batch 16 is ceil(30/16) = 2 iterations, run as it = 0…2.
-    const steps = fs
-      .readFileSync(path.join(out, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.event === 'step');
+    const steps = readMetricsLines<Record<string, number>>(out, 'step');
     assert.deepEqual([...new Set(steps.map((s) => s.task))], [...Array(10).keys()]);
     for (let k = 0; k < 10; k++) assert.equal(Math.max(...steps.filter((s) => s.task === k).map((s) => s.it)), 2, `step ${k} runs it = 0…2`);
     assert.ok(steps.every((s) => 'distill_img' in s && 'distill_txt' in s && 'we_n' in s && !('l2' in s)));
@@ -115,10 +107,7 @@ describe('zscl train runs the CIL configs end to end on miniatures (tiny model)'
     checkRun(out, 11);
     // 100 classes × 2 images at batch 32: ceil(200/32) = 7 iterations; then 20 images: 1.
     const last = new Map<number, number>();
-    for (const l of fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n')) {
-      const r = JSON.parse(l);
-      if (r.event === 'step') last.set(r.task, Math.max(last.get(r.task) ?? 0, r.it));
-    }
+    for (const r of readMetricsLines<Record<string, number>>(out, 'step')) last.set(r.task, Math.max(last.get(r.task) ?? 0, r.it));
     assert.deepEqual([...last.values()], [7, ...Array(10).fill(1)]);
   });
 });
@@ -197,12 +186,7 @@ describe('strategyOptions.referenceAliasedTeacher', function () {
     const dAliased = meanDiff(aliased, finetune);
     const dPaper = meanDiff(paper, finetune);
     assert.ok(dAliased < 1e-6 && dPaper > 1000 * dAliased, `LwF differs from fine-tuning by ${dAliased} with the aliased teacher, ${dPaper} with the paper's`);
-    const trace = fs
-      .readFileSync(path.join(root, 'aliased', 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((l) => l.event === 'step');
+    const trace = readMetricsLines<Record<string, number>>(path.join(root, 'aliased'), 'step');
     assert.ok(
       trace.every((s) => s.distill_img > 0),
       'the term still has a value (the teacher entropy)',

@@ -22,6 +22,7 @@ import { readResults } from '../../lib/report/results-file';
 import type { MethodResult } from '../../lib/report/types';
 import { writeReport } from '../../lib/report/write-report';
 import type { Tensor } from '../../lib/tensor/tensor';
+import { readMetricsLines } from '../support/metrics-lines';
 
 // The shipped demo model reads colours zero-shot (the probe); it trains on shapes, then textures.
 const SIZE = 32;
@@ -90,14 +91,6 @@ function sameWeights(a: Map<string, Buffer>, b: Map<string, Buffer>): boolean {
   return a.size === b.size && [...a].every(([name, w]) => b.get(name)?.equals(w));
 }
 
-function metricsLines(dir: string): Record<string, unknown>[] {
-  return fs
-    .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
 // Continual-FT at 1e-2 wrecks the colours of the demo model within a few steps.
 const destructive = { lr: 1e-2, iterations: 9 };
 
@@ -120,7 +113,7 @@ describe('zero-shot guard', function () {
       assert.ok(initial > 80, `the demo model reads colours zero-shot (${initial}%)`);
       assert.ok(run.trips.length > 0 && run.trips.every((e) => e.action === 'warn' && e.drop > 15));
       console.log(`      initial ${initial.toFixed(1)}%, probe after steps: ${run.retention.map((e) => `${e.it}: ${e.accuracy.toFixed(1)}%`).join(', ')}`);
-      const lines = metricsLines(dir);
+      const lines = readMetricsLines(dir);
       assert.equal(lines.filter((l) => l.event === 'retention').length, 2);
       assert.ok(lines.some((l) => l.event === 'guard' && l.action === 'warn'));
       // The report draws the checks from metrics.jsonl.

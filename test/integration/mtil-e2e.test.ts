@@ -6,6 +6,7 @@ import path from 'node:path';
 import { writeMiniMtil, CAPTIONS_FILE } from '../../scripts/mini-mtil';
 import { MTIL_ORDER_I, MTIL_ORDER_II } from '../../lib/data/mtil';
 import { fixture, repoRoot } from '../support/fixtures';
+import { readMetricsLines } from '../support/metrics-lines';
 
 // The shipped MTIL configs, unchanged, run through the CLI on the miniature MTIL with the tiny
 // fixture model: only `--set` overrides point them at the test data and shrink the run.
@@ -153,12 +154,7 @@ describe('MTIL orders I and II end to end through the CLI (miniature data, tiny 
     fs.writeFileSync(file, JSON.stringify(custom));
     const dir = path.join(root, 'skipped');
     runCli(['train', file, '--out', dir, '--json']);
-    const task = fs
-      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .find((e) => e.event === 'task');
+    const task = readMetricsLines(dir, 'task')[0];
     assert.deepEqual(task.skippedImages, { train: 2, test: [1] });
     const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8'));
     assert.deepEqual(results.methods[0].skippedImages, { train: [2], test: [1] });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { runExperiment } from '../../lib/cl/runner';
 import { STRATEGIES } from '../../lib/cl/strategies';
 import { loadTensors } from '../../lib';
+import { readMetricsLines } from '../support/metrics-lines';
 import { tinyRun } from '../support/tiny-run';
 
 describe('every strategy runs end to end on a tiny two-task sequence', function () {
@@ -33,12 +34,7 @@ describe('every strategy runs end to end on a tiny two-task sequence', function 
           assert.ok(changed.length > 40, `${strategy}: only ${changed.length} tensors changed`);
           assert.ok(!changed.includes('logit_scale'), 'logit_scale is frozen');
         }
-        const steps = fs
-          .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l))
-          .filter((r) => r.event === 'step');
+        const steps = readMetricsLines(dir, 'step');
         if (strategy !== 'zero-shot') assert.equal(steps.length, 2 * 5);
         const has = (key: string): boolean => steps.some((s) => key in s);
         if (['zscl', 'zscl-no-we', 'wc', 'zscl-image-only', 'zscl-text-only', 'zscl-feature-mse'].includes(strategy)) assert.ok(has('l2'), 'l2 term');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { REFERENCE_DEFAULTS, defineStrategy, frozenCopyAsync, loadTensors, startRun } from '../../lib';
 import type { ClipModel, LossTerm, Plugin, StepContext, TaskContext, Tensor } from '../../lib';
+import { readMetricsLines } from '../support/metrics-lines';
 import { tinyRun } from '../support/tiny-run';
 
 // ---- user code: a new method (an L1 anchor to the task-start weights) as a plugin ----
@@ -44,13 +45,7 @@ describe('a user plugin runs through startRun', function () {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-user-plugin-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const steps = (dir: string): Record<string, number>[] =>
-    fs
-      .readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l))
-      .filter((r) => r.event === 'step');
+  const steps = (dir: string) => readMetricsLines<Record<string, number>>(dir, 'step');
   const finalWeights = (dir: string): Map<string, Buffer> => {
     const tensors = loadTensors(path.join(dir, 'checkpoints', 'task-1.safetensors'));
     const out = new Map(Object.entries(tensors).map(([n, t]) => [n, Buffer.from(t.bytes())]));
