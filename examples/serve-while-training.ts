@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ClipModel, RunSpec, Tensor, TokenizeFn, TrainingTask } from '../lib';
 import type { ModelLease, RunHandle } from '../lib/cl/service';
-import { ZeroShotClassifier, data, fillTemplate, loadClip, noGrad, startRun, tidyAsync, tokenizeToTensor } from '../lib';
+import { ZeroShotClassifier, data, fillTemplate, loadClip, noGrad, setNumThreads, startRun, tidyAsync, tokenizeToTensor } from '../lib';
 import { DEMO_MODEL } from '../lib/demo/run-demo';
 import { CachedEvaluationSet, worldReferenceStream, worldTaskStream } from '../lib/demo/sources';
 import { demoTokenizer } from '../lib/demo/tokenizer';
@@ -218,6 +218,7 @@ export function createClassifyServer(run: RunHandle, options: { labels: LabelSet
 
 async function main(): Promise<void> {
   const dir = process.argv[2] ?? path.join(os.tmpdir(), `zscl-serve-${process.pid}`);
+  setNumThreads(Math.max(1, os.cpus().length - 1)); // leave the event loop a core
   const training = demoTraining({ dir });
   const run = startRun(training.spec);
   const service = createClassifyServer(run, training);
