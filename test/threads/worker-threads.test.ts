@@ -78,7 +78,10 @@ describe('threads: the addon in worker_threads', function () {
       assert.equal(m.grad, true);
       assert.equal(m.noGrad, false);
     });
-    assert.equal(memory().tensors, mainBefore + 1, "the workers' tensors never reached the main ledger");
+    // Each worker made 6 tensors; none may reach the main ledger. (At most `main` was added: garbage of earlier tests
+    // may be finalised meanwhile, so the count can also drop.)
+    const mainAfter = memory().tensors;
+    assert.ok(mainAfter <= mainBefore + 1, `the workers' tensors reached the main ledger: ${mainBefore} -> ${mainAfter}`);
     assert.equal(isGradEnabled(), true);
     assert.equal(
       tidy(() => main.matmul(main).sum().item()),
