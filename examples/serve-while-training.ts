@@ -222,7 +222,9 @@ async function main(): Promise<void> {
   const training = demoTraining({ dir });
   const run = startRun(training.spec);
   const service = createClassifyServer(run, training);
-  run.on('model', (m) => console.log(`serving version ${m.version} (task ${m.taskIndex}, step ${m.it ?? 'end'})`));
+  run.on('model', (m) =>
+    console.log(`serving version ${m.version} (${m.taskIndex < 0 ? 'initial model' : `task ${m.taskIndex}, ${m.it === null ? 'end' : `step ${m.it}`}`})`),
+  );
   const port = Number(process.env.PORT ?? 8080);
   service.server.listen(port, '127.0.0.1', () => console.log(`POST images to http://127.0.0.1:${port}/classify (run folder ${dir})`));
   try {
