@@ -101,7 +101,8 @@ Napi::Value ivalueToJs(Napi::Env env, const c10::IValue& value) {
   if (value.isTensorList()) {
     auto list = value.toTensorVector();
     auto array = Napi::Array::New(env, list.size());
-    // An undefined tensor (e.g. an optimizer buffer not created yet) is null, as for a single tensor.
+    // An undefined tensor (e.g. an optimizer buffer not created yet) is null, as for a single
+    // tensor.
     for (size_t i = 0; i < list.size(); ++i) {
       array[i] = list[i].defined() ? TensorHandle::New(env, list[i]) : env.Null();
     }
