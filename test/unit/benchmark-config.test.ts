@@ -82,6 +82,11 @@ describe('benchmark configs', () => {
     rejects({ ...base, training: { lrr: 1, seed: -1 } }, /training\.seed: .*; training\.lrr: unknown key|training\.lrr: unknown key; training\.seed/);
   });
 
+  it('rejects a guard with an unknown action or probe, naming the path', () => {
+    rejects({ ...base, guard: { probe: { folder: '/x' }, action: 'explode' } }, /guard\.action/);
+    rejects({ ...base, guard: { probe: { images: '/x' } } }, /guard\.probe/);
+  });
+
   it('accepts a $schema key for editors', () => {
     validateBenchmarkConfig({ $schema: '../benchmark.schema.json', ...base });
   });
@@ -164,6 +169,40 @@ describe('benchmark configs', () => {
       it('training.lr takes effect', () => assert.deepEqual(lrs({ training: { lr: 2e-6 } }), [2e-6]));
       it("without it the dataset's rate applies", () => assert.deepEqual(lrs({}), [5e-5]));
       it("a task's own lr wins over both", () => assert.deepEqual(lrs({ training: { lr: 2e-6 }, tasks: [{ dataset: 'Aircraft', lr: 3e-6 }] }), [3e-6]));
+
+      it('a guard section probes the named tasks with the schema defaults', () => {
+        const config = validateBenchmarkConfig({ ...base, order: ['Aircraft'], data: { root }, guard: { probe: { tasks: ['Aircraft'], maxImages: 1 } } });
+        const built = buildBenchmark(config);
+        try {
+          const guard = built.spec.guard!;
+          assert.deepEqual(
+            { every: guard.every, maxDrop: guard.maxDrop, action: guard.action, repeat: guard.repeat, watch: guard.watch },
+            {
+              every: 100,
+              maxDrop: 5,
+              action: 'warn',
+              repeat: 'stop',
+              watch: 'served',
+            },
+          );
+          assert.ok(Array.isArray(guard.probe));
+          assert.deepEqual(
+            (guard.probe as { name: string }[]).map((s) => s.name),
+            ['Aircraft'],
+          );
+        } finally {
+          built.model.dispose();
+          for (const t of built.tensors) t.dispose();
+        }
+      });
+
+      it('a guard probe naming no task of the config is E_CONFIG naming the path', () => {
+        const config = validateBenchmarkConfig({ ...base, order: ['Aircraft'], data: { root }, guard: { probe: { tasks: ['MNIST'] } } });
+        assert.throws(
+          () => buildBenchmark(config),
+          (e: ZsclError) => e.code === 'E_CONFIG' && /guard\.probe\.tasks\[0\]: no task named 'MNIST'/.test(e.message),
+        );
+      });
     });
   });
 });

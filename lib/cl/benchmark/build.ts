@@ -29,7 +29,7 @@ import { LoaderStream, imagesOf } from '../streams';
 import type { ExampleSource, TrainingTask } from '../task';
 import type { BenchmarkConfig, TaskConfig } from './config';
 import { isMtilDataset, orderOf, referenceLearningRate } from './config';
-import { evaluationSettings, referenceSettings, runSettings, taskLearningRate, trainingSettings } from './schema';
+import { evaluationSettings, guardSettings, referenceSettings, runSettings, taskLearningRate, trainingSettings } from './schema';
 
 interface TaskData {
   name: string;
@@ -214,10 +214,26 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
       evaluateInitial: evaluationSettings(config).initial,
       trainer: { labelSmoothing: training.labelSmoothing, trainMode: training.trainMode, nonFinite: training.nonFinite },
       checkpointEvery: run.checkpointEvery,
+      guard: guardSpec(config, tasks, size, seed, device),
       config,
       method: config.name ?? config.strategy,
     },
   };
+}
+
+// The guard of a config: its probe tasks become small evaluation sets, a probe folder passes through.
+function guardSpec(config: BenchmarkConfig, tasks: TaskData[], size: number, seed: number, device: Device): RunSpec['guard'] {
+  const guard = guardSettings(config);
+  if (!guard) return undefined;
+  const { probe, ...rest } = guard;
+  if (!('tasks' in probe)) return { ...rest, probe };
+  const sets = probe.tasks.map((name, i) => {
+    const task = tasks.find((t) => t.name === name);
+    if (!task)
+      throw new ZsclError(`benchmark config: guard.probe.tasks[${i}]: no task named '${name}' (tasks: ${tasks.map((t) => t.name).join(', ')})`, 'E_CONFIG');
+    return evaluationSet(task, size, evaluationSettings(config).batchSize, seed, probe.maxImages, device);
+  });
+  return { ...rest, probe: sets };
 }
 
 // A set whose batches arrive on `device`.

@@ -152,6 +152,36 @@ export const evaluationSchema = object({
   maxImages: positiveInt().optional().meta({ description: 'evaluate at most N test images per task' }),
 }).meta({ description: 'evaluation after each task' });
 
+const guardSchema = object({
+  probe: z
+    .union(
+      [
+        object({
+          tasks: texts('task names').meta({ description: 'evaluate these tasks of the config (by name)' }),
+          maxImages: positiveInt().default(200).meta({ description: 'test images per probe task (a seeded subset across classes)' }),
+        }),
+        object({
+          folder: file('an image folder (one sub-folder per class)').meta({ description: 'an image folder, one sub-folder per class' }),
+          classNames: texts('class names').optional().meta({ description: 'prompt class names in the sorted order of the folders' }),
+          templates: texts('prompt templates').optional().meta({ description: 'prompt templates (default "a photo of a {}.")' }),
+        }),
+      ],
+      { error: 'expected { "tasks": [names] } or { "folder": PATH }' },
+    )
+    .meta({ description: 'what the guard evaluates: tasks of this config, or an image folder' }),
+  every: positiveInt().default(100).meta({ description: 'steps between checks (and each task end)' }),
+  maxDrop: nonNegativeNumber().default(5).meta({ description: 'largest allowed drop below the initial model, in accuracy points' }),
+  action: z.enum(['warn', 'stop', 'rollback'], { error: "expected 'warn', 'stop' or 'rollback'" }).default('warn').meta({
+    description: "on a trip: 'warn', 'stop' (checkpoint kept, E_GUARD) or 'rollback' (to the last state that passed)",
+  }),
+  repeat: z.enum(['rollback', 'stop'], { error: "expected 'rollback' or 'stop'" }).default('stop').meta({
+    description: 'after a rollback, what a later trip does',
+  }),
+  watch: z.enum(['served', 'student'], { error: "expected 'served' or 'student'" }).default('served').meta({
+    description: "the model probed: 'served' (the weight-ensemble average when there is one) or 'student'",
+  }),
+}).meta({ description: 'live zero-shot guard: probe accuracy checked during training (README: the service recipe)' });
+
 const MTIL_NAMES: readonly string[] = MTIL_ORDER_I;
 
 /** The whole benchmark config file. Cross-key rules (which keys go together) are checked by {@link benchmarkConfigSchema}. */
@@ -179,6 +209,7 @@ const benchmarkObjectSchema = object({
   training: trainingSchema.optional(),
   reference: referenceSchema.optional(),
   evaluation: evaluationSchema.optional(),
+  guard: guardSchema.optional(),
   checkpointEvery: nonNegativeInt().default(0).meta({ description: 'mid-task checkpoints every N steps (0: at task ends only)' }),
   device: z
     .string({ error: "expected 'cpu', 'cuda' or 'cuda:N'" })
@@ -268,6 +299,15 @@ const runSchema = benchmarkObjectSchema.pick({ checkpointEvery: true, device: tr
  */
 export function runSettings(config: Pick<BenchmarkConfig, 'checkpointEvery' | 'device'>): z.output<typeof runSchema> {
   return checkWithSchema(runSchema, { checkpointEvery: config.checkpointEvery, device: config.device }, { source: 'benchmark config', code: 'E_CONFIG' });
+}
+
+/**
+ * The `guard` section with its defaults, or undefined when the config has none. Sync.
+ * @throws ZsclError E_CONFIG when the section does not match the schema.
+ */
+export function guardSettings(config: Pick<BenchmarkConfig, 'guard'>): z.output<typeof guardSchema> | undefined {
+  if (config.guard === undefined) return undefined;
+  return checkWithSchema(guardSchema, config.guard, { source: 'benchmark config: guard', code: 'E_CONFIG' });
 }
 
 /**
