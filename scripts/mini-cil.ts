@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { cilReferenceClassNames } from '../lib/data/cil-class-orders';
+import { runMiniatureCli } from './miniature-cli';
 
 /** CIFAR-100's fine label names in torchvision's order (its meta file). */
 export const CIFAR100_NAMES: readonly string[] = (
@@ -228,27 +229,14 @@ export async function writeMiniCil(out: string, options: MiniCilOptions = {}): P
 }
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const out = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
-  if (!out) {
-    console.error('usage: tsx scripts/mini-cil.ts OUT_DIR [--cifar-train N] [--cifar-test N] [--tiny-train N] [--tiny-val N] [--tiny-side N]');
-    process.exit(2);
-  }
-  const flag = (name: string): number | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
-  writeMiniCil(out, {
-    cifarTrain: flag('cifar-train'),
-    cifarTest: flag('cifar-test'),
-    tinyTrain: flag('tiny-train'),
-    tinyVal: flag('tiny-val'),
-    tinySide: flag('tiny-side'),
-  }).then(
-    () => console.log(`wrote ${path.join(out, 'cifar-100-python')} and ${path.join(out, 'tiny-imagenet-200')}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runMiniatureCli('tsx scripts/mini-cil.ts OUT_DIR [--cifar-train N] [--cifar-test N] [--tiny-train N] [--tiny-val N] [--tiny-side N]', async (out, flag) => {
+    await writeMiniCil(out, {
+      cifarTrain: flag('cifar-train'),
+      cifarTest: flag('cifar-test'),
+      tinyTrain: flag('tiny-train'),
+      tinyVal: flag('tiny-val'),
+      tinySide: flag('tiny-side'),
+    });
+    return `${path.join(out, 'cifar-100-python')} and ${path.join(out, 'tiny-imagenet-200')}`;
+  });
 }

@@ -27,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { writeMiniCifar100 } from './mini-cil';
+import { runMiniatureCli } from './miniature-cli';
 import { matFile } from './mini-mtil-mat';
 import CLASS_LISTS from './mini-mtil-classes.json';
 
@@ -369,21 +370,8 @@ export async function writeMiniMtil(out: string, options: MiniMtilOptions = {}):
 }
 
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const out = args.find((a, i) => !a.startsWith('--') && (i === 0 || !args[i - 1].startsWith('--')));
-  if (!out) {
-    console.error('usage: npm run mini-mtil -- OUT_DIR [--train N] [--test N] [--side N]');
-    process.exit(2);
-  }
-  const flag = (name: string): number | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? Number(args[i + 1]) : undefined;
-  };
-  writeMiniMtil(out, { train: flag('train'), test: flag('test'), side: flag('side') }).then(
-    () => console.log(`wrote the miniature MTIL root ${out}`),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runMiniatureCli('npm run mini-mtil -- OUT_DIR [--train N] [--test N] [--side N]', async (out, flag) => {
+    await writeMiniMtil(out, { train: flag('train'), test: flag('test'), side: flag('side') });
+    return `the miniature MTIL root ${out}`;
+  });
 }
