@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError, argumentError, describeValue } from '../errors';
+import { readJsonFile } from '../io/json-file';
 import { packageRoot } from '../native';
 import { cifarDataset } from './cifar';
 import type { Dataset, Sample } from './dataset';
@@ -285,15 +286,10 @@ const READERS: Record<MtilDatasetName, Reader> = {
   Food(root, split) {
     const base = path.join(root, 'food-101');
     const layout = [`food-101/meta/${split}.json`, 'food-101/images/<class>/<id>.jpg'];
-    requirePath('mtilDataset(Food)', path.join(base, 'meta', `${split}.json`), root, layout, 'file');
-    requirePath('mtilDataset(Food)', path.join(base, 'images'), root, layout);
-    let meta: Record<string, string[]>;
-    try {
-      meta = JSON.parse(fs.readFileSync(path.join(base, 'meta', `${split}.json`), 'utf8')) as Record<string, string[]>;
-    } catch (error) {
-      throw new ZsclError(`mtilDataset(Food): food-101/meta/${split}.json is not valid JSON: ${(error as Error).message}`, 'E_FORMAT');
-    }
     const metaFile = path.join(base, 'meta', `${split}.json`);
+    requirePath('mtilDataset(Food)', metaFile, root, layout, 'file');
+    requirePath('mtilDataset(Food)', path.join(base, 'images'), root, layout);
+    const meta = readJsonFile(metaFile, { what: 'mtilDataset(Food):' }) as Record<string, string[]>;
     if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
       throw new ZsclError(`mtilDataset(Food): ${metaFile} is not an object of class names`, 'E_FORMAT');
     for (const [cls, files] of Object.entries(meta)) {
