@@ -161,11 +161,10 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
     };
   });
   // CIL: after step k, all classes seen so far on the union of their test sets (docs/cil.md).
+  const evaluationConfig = evaluationSettings(config);
   const evaluation: EvaluationSet[] = cil
-    ? cil
-        .evaluation({ size, batchSize: evaluationSettings(config).batchSize, seed, maxImages: config.evaluation?.maxImages })
-        .map((s) => setOnDevice(s, device))
-    : tasks.map((t) => evaluationSet(t, size, evaluationSettings(config).batchSize, seed, config.evaluation?.maxImages, device));
+    ? cil.evaluation({ size, batchSize: evaluationConfig.batchSize, seed, maxImages: evaluationConfig.maxImages }).map((s) => setOnDevice(s, device))
+    : tasks.map((t) => evaluationSet(t, size, evaluationConfig.batchSize, seed, evaluationConfig.maxImages, device));
   // Only the data the strategy lists in its `needs` is built (reference files are read only then).
   const ref = config.reference;
   const referenceLoader = (images: Dataset): LoaderStream =>
@@ -211,10 +210,10 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
       strategyData: data,
       tasks: trainingTasks,
       evaluation,
-      evaluateInitial: evaluationSettings(config).initial,
+      evaluateInitial: evaluationConfig.initial,
       trainer: { labelSmoothing: training.labelSmoothing, trainMode: training.trainMode, nonFinite: training.nonFinite },
       checkpointEvery: run.checkpointEvery,
-      guard: guardSpec(config, tasks, size, seed, device),
+      guard: guardSpec(config, tasks, size, evaluationConfig.batchSize, seed, device),
       config,
       method: config.name ?? config.strategy,
     },
@@ -222,7 +221,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
 }
 
 // The guard of a config: its probe tasks become small evaluation sets, a probe folder passes through.
-function guardSpec(config: BenchmarkConfig, tasks: TaskData[], size: number, seed: number, device: Device): RunSpec['guard'] {
+function guardSpec(config: BenchmarkConfig, tasks: TaskData[], size: number, batchSize: number, seed: number, device: Device): RunSpec['guard'] {
   const guard = guardSettings(config);
   if (!guard) return undefined;
   const { probe, ...rest } = guard;
@@ -231,7 +230,7 @@ function guardSpec(config: BenchmarkConfig, tasks: TaskData[], size: number, see
     const task = tasks.find((t) => t.name === name);
     if (!task)
       throw new ZsclError(`benchmark config: guard.probe.tasks[${i}]: no task named '${name}' (tasks: ${tasks.map((t) => t.name).join(', ')})`, 'E_CONFIG');
-    return evaluationSet(task, size, evaluationSettings(config).batchSize, seed, probe.maxImages, device);
+    return evaluationSet(task, size, batchSize, seed, probe.maxImages, device);
   });
   return { ...rest, probe: sets };
 }
