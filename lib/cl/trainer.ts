@@ -27,10 +27,13 @@ export type TrainMode = 'whole' | 'image' | 'text';
 /** What happens when the loss is NaN or ±Inf. */
 export type NonFinitePolicy = 'stop' | 'skip';
 
+/** The reference's label smoothing of the current-task CE (docs/method.md §2); the config schema's default too. */
+export const REFERENCE_LABEL_SMOOTHING = 0.2;
+
 export interface TrainerOptions {
   plugins?: Plugin[];
   trainMode?: TrainMode;
-  /** Label smoothing of the current-task CE (reference 0.2). */
+  /** Label smoothing of the current-task CE (default {@link REFERENCE_LABEL_SMOOTHING}). */
   labelSmoothing?: number;
   /** AdamW by default with the reference's weight decay 0; lr comes from each task. */
   optimizer?: Omit<OptimizerOptions, 'lr'>;
@@ -172,7 +175,7 @@ export class ContinualTrainer {
       const taskFeatures = features.slice(0, 0, batch.images.shape[0]);
       const textFeatures = await this.student.encodeTextAsync(ctx.task.classTokens);
       const logits = clipLogits(taskFeatures, textFeatures, ctx.logitScale);
-      const labelSmoothing = this.options.labelSmoothing ?? 0.2;
+      const labelSmoothing = this.options.labelSmoothing ?? REFERENCE_LABEL_SMOOTHING;
       // Data-parallel: this rank's share of the global mean, scaled by the world size so that the
       // mean over ranks (of values and of gradients) is the global mean, whatever the shard sizes.
       const ce = rowsPerRank

@@ -11,8 +11,8 @@ import { tokenizeToTensor } from '../clip/tokenizer';
 import { fillTemplate } from '../clip/zero-shot';
 import { accuracyMetrics, summaryMetrics } from '../cl/metrics';
 import { runExperiment } from '../cl/runner';
-import type { StepEvent } from '../cl/trainer';
-import type { StrategyName, StrategyOptions } from '../cl/strategies';
+import { REFERENCE_LABEL_SMOOTHING, type StepEvent } from '../cl/trainer';
+import { findStrategy, type StrategyName, type StrategyOptions } from '../cl/strategies';
 import type { TrainingTask } from '../cl/task';
 import { ZsclError } from '../errors';
 import { packageRoot } from '../native';
@@ -109,8 +109,9 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
             },
             tasks: training,
             evaluation: tasks.map((t) => t.evaluation),
-            evaluateInitial: method.strategy === 'zero-shot',
-            trainer: { labelSmoothing: 0.2 },
+            // Only a method that does not train has a zero-shot row worth its evaluation time.
+            evaluateInitial: findStrategy(method.strategy).trains === false,
+            trainer: { labelSmoothing: REFERENCE_LABEL_SMOOTHING },
             method: method.name,
             config: {
               method: method.name,

@@ -9,6 +9,7 @@ import { MTIL_ORDER_I } from '../../data/mtil';
 import { checkWithSchema } from '../../io/schema-check';
 import type { StrategyOptions } from '../strategies';
 import { STRATEGIES } from '../strategies';
+import { REFERENCE_LABEL_SMOOTHING } from '../trainer';
 
 /** A JSON object whose keys are all known (others are refused as unknown keys). */
 const object = <T extends z.ZodRawShape>(shape: T) => z.strictObject(shape, { error: 'expected an object' });
@@ -124,7 +125,7 @@ export const trainingSchema = object({
     .number({ error: 'expected a number in [0, 1)' })
     .min(0, { error: 'expected a number in [0, 1)' })
     .lt(1, { error: 'expected a number in [0, 1)' })
-    .default(0.2)
+    .default(REFERENCE_LABEL_SMOOTHING)
     .meta({ description: 'label smoothing of the cross-entropy' }),
   seed: nonNegativeInt('a non-negative integer').default(42).meta({ description: 'seed of the data order and the model init' }),
   trainMode: z.enum(['whole', 'image', 'text'], { error: "expected 'whole', 'image' or 'text'" }).optional().meta({
