@@ -127,3 +127,12 @@ export interface Plugin {
   /** Frees what the plugin holds. */
   dispose?(): void;
 }
+
+/** The first plugin with a serving model now (e.g. the weight ensemble's running average), or undefined. */
+export function servingPlugin(plugins: readonly Plugin[]): { plugin: Plugin; model: ClipModel } | undefined {
+  for (const plugin of plugins) {
+    const model = plugin.servingModel?.();
+    if (model) return { plugin, model };
+  }
+  return undefined;
+}

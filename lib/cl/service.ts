@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events';
 import type { ClipModel } from '../clip/model';
 import { ZsclError } from '../errors';
 import type { Plugin, RunContext, StepContext } from './plugin';
+import { servingPlugin } from './plugin';
 import type { RunEvents, RunResult, RunSpec } from './runner';
 import { runExperiment } from './runner';
 import { frozenCopyAsync } from './snapshot';
@@ -127,7 +128,7 @@ export function startRun(spec: Omit<RunSpec, 'signal'>, options: ServingOptions 
     name: 'serving',
     beforeRun: (run) => snapshot(run.student, -1, null),
     afterStep: async (step: StepContext) => {
-      const source = servingPlugin(step);
+      const source = servingPlugin(step.plugins);
       if (source) {
         const v = source.plugin.servingVersion?.() ?? Number.NaN;
         if (seen?.plugin === source.plugin && seen.version === v) return;
@@ -199,13 +200,4 @@ export function startRun(spec: Omit<RunSpec, 'signal'>, options: ServingOptions 
       }
     },
   };
-}
-
-/** The first plugin with a serving model now (e.g. the weight ensemble's running average). */
-function servingPlugin(run: RunContext): { plugin: Plugin; model: ClipModel } | undefined {
-  for (const plugin of run.plugins) {
-    const model = plugin.servingModel?.();
-    if (model) return { plugin, model };
-  }
-  return undefined;
 }

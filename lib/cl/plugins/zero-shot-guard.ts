@@ -18,6 +18,7 @@ import type { CheckpointState } from '../checkpoint-state';
 import type { EvaluationSet } from '../evaluation';
 import { evaluateAll } from '../evaluation';
 import type { Plugin, RunContext, StepContext, TaskContext } from '../plugin';
+import { servingPlugin } from '../plugin';
 import type { FolderProbe } from './guard-probe';
 import { folderProbe } from './guard-probe';
 
@@ -178,11 +179,7 @@ export class ZeroShotGuardPlugin implements Plugin {
 
   private watched(step: StepContext): ClipModel {
     if ((this.options.watch ?? 'served') === 'student') return step.student;
-    for (const p of step.plugins) {
-      const served = p.servingModel?.();
-      if (served) return served;
-    }
-    return step.student;
+    return servingPlugin(step.plugins)?.model ?? step.student;
   }
 
   private async score(model: ClipModel): Promise<number> {
