@@ -154,9 +154,18 @@ function parseCheckpoint(bytes: Uint8Array, path: string, options: Pick<LoadClip
   const file = parseSafetensors(bytes, path);
   const entries = new Map([...file.tensors.values()].map((e) => [e.name, { bytes: e.bytes, shape: e.shape, dtype: toTensorDType(e.dtype) }]));
   const stored = file.metadata[CONFIG_METADATA_KEY];
-  const config = stored ? parseModelConfig(JSON.parse(stored), `${path} metadata`) : undefined;
+  const config = stored ? parseModelConfig(storedConfig(stored, path), `${path} metadata`) : undefined;
   const hf = entries.has('text_model.embeddings.token_embedding.weight') || entries.has('vision_model.embeddings.patch_embedding.weight');
   return { entries, config, activation: config?.activation, layout: hf ? 'hf' : 'openai' };
+}
+
+// The model config saveClip stores in the metadata; damaged JSON there is a format error of the file.
+function storedConfig(stored: string, path: string): unknown {
+  try {
+    return JSON.parse(stored);
+  } catch (error) {
+    throw new ZsclError(`${path}: metadata ${CONFIG_METADATA_KEY} is not valid JSON (${(error as Error).message})`, 'E_FORMAT', { cause: error });
+  }
 }
 
 /** Bytes copied on the main thread between two yields to the event loop. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ClipModel, loadClip, loadTensors, parseModelConfig, saveClip, type ZsclError } from '../../lib';
+import { ClipModel, loadClip, loadTensors, parseModelConfig, saveClip, writeSafetensors, type ZsclError } from '../../lib';
 import { fixture, readJsonFixture, repoRoot } from '../support/fixtures';
 
 const tinyConfig = parseModelConfig(readJsonFixture<{ model: unknown }>('tiny-clip', 'config.json').model);
@@ -57,6 +57,17 @@ describe('CLIP checkpoints', () => {
     assert.deepEqual(back.config, reference.config);
     sameParameters(back, reference);
     back.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('damaged config metadata is E_FORMAT naming the file, not a SyntaxError', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zscl-ckpt-'));
+    const file = path.join(dir, 'model.safetensors');
+    writeSafetensors(file, reference.stateDict(), { 'zscl.clip_config': '{"width": ' });
+    assert.throws(
+      () => loadClip(file),
+      (e: ZsclError) => e.code === 'E_FORMAT' && e.message.startsWith(`${file}: metadata zscl.clip_config is not valid JSON`),
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
