@@ -9,24 +9,22 @@ import fs from 'node:fs';
 import { ZsclError } from '../errors';
 import { parseSafetensors, writeSafetensors } from '../io/safetensors';
 import { toTensorDType } from '../io/safetensors-dtypes';
-import { readFileBytes, readFileBytesAsync } from '../io/read-file';
+import { readFileBytes } from '../io/read-file';
 import { cat, fromBytes } from '../tensor/create';
 import { native } from '../native';
-import type { NativeHandle, NativeResult } from '../native';
 import { tidy } from '../tensor/scope';
 import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
-import { wrap, wrapList } from '../tensor/tensor';
 import type { ClipConfig } from './config';
-import { inferConfig, loadModelConfig, parseModelConfig, validateConfig } from './config';
+import { inferConfig, loadModelConfig, validateConfig } from './config';
 import { ClipModel } from './model';
+import type { CheckpointLayout } from './checkpoint-format';
+import { CONFIG_METADATA_KEY, checkpointContainer, isHuggingFaceLayout, refusedContainer, storedModelConfig } from './checkpoint-format';
+import { readCheckpointTensorsAsync, tensorsByName } from './checkpoint-read-async';
 import type { RawTensor } from './torch-archive';
 import { openTorchZip, readTorchSaveState } from './torch-archive';
 
-/** Metadata key under which {@link saveClip} stores the model config (JSON). */
-export const CONFIG_METADATA_KEY = 'zscl.clip_config';
-
-export type CheckpointLayout = 'openai' | 'hf';
+export { CONFIG_METADATA_KEY, type CheckpointLayout } from './checkpoint-format';
 
 /** The MLP activation: QuickGELU (OpenAI CLIP weights) or exact GELU (open_clip's LAION models). */
 export type ClipActivation = ClipConfig['activation'];
@@ -65,28 +63,19 @@ export function loadClip(path: string, options: LoadClipOptions = {}): ClipModel
 }
 
 /**
- * Promise form of {@link loadClip} that keeps the event loop free: the file is read on libuv's
- * thread pool, tensors are made in slices of at most 4 MB, and the model is built and filled on the
- * addon's worker threads. Async.
+ * Promise form of {@link loadClip} that keeps the event loop free: tensor data is read a chunk at a
+ * time on libuv's thread pool and placed by the addon's worker threads (the file is never held
+ * whole in memory), and the model is built and filled on worker threads. Async.
  * @throws (rejects) as {@link loadClip}.
  */
 export async function loadClipAsync(path: string, options: LoadClipOptions = {}): Promise<ClipModel> {
   if (!fs.existsSync(path)) throw new ZsclError(`checkpoint ${path} does not exist`, 'E_IO');
-  const parsed = parseCheckpoint(await readFileBytesAsync(path), path, options);
-  const made: Tensor[] = [];
+  const read = await readCheckpointTensorsAsync(path, options);
+  const made: Tensor[] = [...read.tensors.values()];
   try {
-    let tensors: Map<string, Tensor>;
-    if (parsed.entries === 'torchscript') {
-      tensors = tensorsByName(await native().opAsync('jitLoadParameters', path));
-    } else {
-      tensors = new Map();
-      const yielder = new Yielder();
-      for (const [name, raw] of parsed.entries) tensors.set(name, await tensorFromRawAsync(raw, yielder));
-    }
-    made.push(...tensors.values());
-    const named = parsed.layout === 'hf' ? fromHuggingFaceKeys(tensors) : fromOpenAiKeys(tensors);
+    const named = read.layout === 'hf' ? fromHuggingFaceKeys(read.tensors) : fromOpenAiKeys(read.tensors);
     made.push(...named.values());
-    const config = resolveConfig(path, options, parsed.config, parsed.activation, named);
+    const config = resolveConfig(path, options, read.config, read.activation, named);
     const model = await ClipModel.createAsync(config);
     try {
       await model.loadStateDictAsync(named);
@@ -134,92 +123,19 @@ interface ParsedCheckpoint {
 
 /** Tells the format from the bytes and reads what needs no native code. Sync. */
 function parseCheckpoint(bytes: Uint8Array, path: string, options: Pick<LoadClipOptions, 'allowCodeExecution'>): ParsedCheckpoint {
-  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
+  const container = checkpointContainer(bytes);
+  if (container === 'zip') {
     const zip = openTorchZip(bytes, path);
     if (zip.kind === 'torch-save') return { entries: readTorchSaveState(zip, path), layout: 'openai' };
-    if (!options.allowCodeExecution) {
-      throw new ZsclError(
-        `${path} is a TorchScript archive; loading it can execute code stored in the file. ` +
-          'Pass allowCodeExecution: true (CLI: --allow-code-execution) only for files you trust, ' +
-          'or convert it once to safetensors (zscl convert).',
-        'E_ARG',
-      );
-    }
+    if (!options.allowCodeExecution) throw refusedContainer(path, 'torchscript');
     // OpenAI's TorchScript CLIP models all use QuickGELU.
     return { entries: 'torchscript', activation: 'quick_gelu', layout: 'openai' };
   }
-  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] <= 5) {
-    throw new ZsclError(`${path} is a pickle in torch's legacy (pre-1.6) format; re-save it with torch.save (zip format) or as safetensors`, 'E_FORMAT');
-  }
+  if (container === 'legacy-pickle') throw refusedContainer(path, 'legacy-pickle');
   const file = parseSafetensors(bytes, path);
   const entries = new Map([...file.tensors.values()].map((e) => [e.name, { bytes: e.bytes, shape: e.shape, dtype: toTensorDType(e.dtype) }]));
-  const stored = file.metadata[CONFIG_METADATA_KEY];
-  const config = stored ? parseModelConfig(storedConfig(stored, path), `${path} metadata`) : undefined;
-  const hf = entries.has('text_model.embeddings.token_embedding.weight') || entries.has('vision_model.embeddings.patch_embedding.weight');
-  return { entries, config, activation: config?.activation, layout: hf ? 'hf' : 'openai' };
-}
-
-// The model config saveClip stores in the metadata; damaged JSON there is a format error of the file.
-function storedConfig(stored: string, path: string): unknown {
-  try {
-    return JSON.parse(stored);
-  } catch (error) {
-    throw new ZsclError(`${path}: metadata ${CONFIG_METADATA_KEY} is not valid JSON (${(error as Error).message})`, 'E_FORMAT', { cause: error });
-  }
-}
-
-/** Bytes copied on the main thread between two yields to the event loop. */
-const SLICE_BYTES = 4 << 20;
-
-/** Yields to the event loop (timers, I/O) once every {@link SLICE_BYTES} copied. */
-class Yielder {
-  private since = 0;
-  async copied(bytes: number): Promise<void> {
-    this.since += bytes;
-    if (this.since < SLICE_BYTES) return;
-    this.since = 0;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-  }
-}
-
-/** One tensor from raw bytes, copied in slices; the slices are joined on a worker thread. */
-async function tensorFromRawAsync(raw: RawTensor, yielder: Yielder): Promise<Tensor> {
-  if (raw.bytes.length <= SLICE_BYTES) {
-    const t = fromBytes(raw.bytes, raw.shape, raw.dtype);
-    await yielder.copied(raw.bytes.length);
-    return t;
-  }
-  const count = raw.shape.reduce((a, b) => a * b, 1);
-  const elementBytes = raw.bytes.length / count;
-  const perSlice = Math.max(1, Math.floor(SLICE_BYTES / elementBytes));
-  const slices: Tensor[] = [];
-  try {
-    for (let start = 0; start < count; start += perSlice) {
-      const end = Math.min(count, start + perSlice);
-      slices.push(fromBytes(raw.bytes.subarray(start * elementBytes, end * elementBytes), [end - start], raw.dtype));
-      await yielder.copied((end - start) * elementBytes);
-    }
-    const flat = wrap(
-      await native().opAsync(
-        'cat',
-        slices.map((t) => t.handle),
-        0,
-      ),
-    );
-    try {
-      return flat.reshape(raw.shape);
-    } finally {
-      flat.dispose();
-    }
-  } finally {
-    for (const t of slices) t.dispose();
-  }
-}
-
-function tensorsByName(result: NativeResult): Map<string, Tensor> {
-  const [names, handles] = result as unknown as [string[], NativeHandle[]];
-  const tensors = wrapList(handles as unknown as NativeResult);
-  return new Map(names.map((n, i) => [n, tensors[i]]));
+  const config = storedModelConfig(file.metadata, path);
+  return { entries, config, activation: config?.activation, layout: isHuggingFaceLayout(entries) ? 'hf' : 'openai' };
 }
 
 /** OpenAI/open_clip names: strips DataParallel's `module.` prefix; drops OpenAI JIT's non-weights. */

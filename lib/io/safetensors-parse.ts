@@ -43,7 +43,8 @@ interface Placed extends SafetensorsEntry {
   end: number;
 }
 
-const HEADER_LENGTH_BYTES = 8;
+/** Bytes of the little-endian u64 that starts a file: the header length. */
+export const HEADER_LENGTH_BYTES = 8;
 
 /**
  * Parses and validates a whole safetensors file held in memory. Sync. Entries view `buffer`
@@ -57,25 +58,93 @@ export function parseSafetensors(buffer: Uint8Array, name = '<buffer>'): Safeten
   if (!(buffer instanceof Uint8Array)) {
     throw argumentError('parseSafetensors', 'a Uint8Array', buffer);
   }
-  const fail = (problem: string, code: ErrorCode = 'E_FORMAT') => new ZsclError(`safetensors file ${name}: ${problem}`, code);
+  const fail = failFor(name);
+  const headerLength = checkHeaderLength(buffer, buffer.length, fail);
+  const dataStart = HEADER_LENGTH_BYTES + headerLength;
+  const { metadata, placed } = placeTensors(buffer.subarray(HEADER_LENGTH_BYTES, dataStart), buffer.subarray(dataStart), fail);
+  return {
+    source: name,
+    metadata,
+    tensors: new Map(placed.map(({ name: tensorName, dtype, shape, bytes }) => [tensorName, { name: tensorName, dtype, shape, bytes }])),
+  };
+}
 
-  if (buffer.length < HEADER_LENGTH_BYTES) {
-    throw fail(`is ${buffer.length} bytes long, too short for the 8-byte header length`);
+/** A tensor of a safetensors file whose data has not been read: its bytes lie at `[begin, end)` of the file. */
+export interface SafetensorsPlacement {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** A safetensors file's header, validated against the file's length, without its data. */
+export interface SafetensorsLayout {
+  metadata: Record<string, string>;
+  /** The tensors in the order their data appears in the file; BOOL data is checked with {@link checkBoolChunk} as it is read. */
+  tensors: SafetensorsPlacement[];
+}
+
+/**
+ * The header length a file's first 8 bytes declare, checked against the file's length. Sync.
+ * @throws ZsclError E_FORMAT as {@link parseSafetensors}.
+ */
+export function safetensorsHeaderLength(first: Uint8Array, fileLength: number, name: string): number {
+  return checkHeaderLength(first, fileLength, failFor(name));
+}
+
+/**
+ * Validates a header (`header`: the bytes after the 8-byte length) for a file of `fileLength` bytes,
+ * as {@link parseSafetensors} does except for BOOL values, which need the data. Sync.
+ * @throws ZsclError E_FORMAT / E_DTYPE as {@link parseSafetensors}.
+ */
+export function parseSafetensorsHeader(header: Uint8Array, fileLength: number, name: string): SafetensorsLayout {
+  const dataStart = HEADER_LENGTH_BYTES + header.length;
+  const { metadata, placed } = placeTensors(header, { length: fileLength - dataStart }, failFor(name));
+  return {
+    metadata,
+    tensors: placed.map(({ name: tensorName, dtype, shape, begin, end }) => ({
+      name: tensorName,
+      dtype,
+      shape,
+      begin: dataStart + begin,
+      end: dataStart + end,
+    })),
+  };
+}
+
+/**
+ * Refuses BOOL data other than 0/1 in a chunk that starts `at` bytes into tensor `tensorName`. Sync.
+ * @throws ZsclError E_FORMAT as {@link parseSafetensors}.
+ */
+export function checkBoolChunk(chunk: Uint8Array, at: number, tensorName: string, name: string): void {
+  checkBool(chunk, at, `tensor ${quote(tensorName)}`, failFor(name));
+}
+
+const failFor =
+  (name: string) =>
+  (problem: string, code: ErrorCode = 'E_FORMAT') =>
+    new ZsclError(`safetensors file ${name}: ${problem}`, code);
+
+function checkHeaderLength(first: Uint8Array, fileLength: number, fail: Fail): number {
+  if (fileLength < HEADER_LENGTH_BYTES) {
+    throw fail(`is ${fileLength} bytes long, too short for the 8-byte header length`);
   }
-  const declared = new DataView(buffer.buffer, buffer.byteOffset, HEADER_LENGTH_BYTES).getBigUint64(0, true);
+  const declared = new DataView(first.buffer, first.byteOffset, HEADER_LENGTH_BYTES).getBigUint64(0, true);
   if (declared > BigInt(MAX_HEADER_BYTES)) {
     throw fail(`header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   }
   const headerLength = Number(declared);
-  if (headerLength > buffer.length - HEADER_LENGTH_BYTES) {
-    throw fail(`header length ${headerLength} runs past the end of the file (${buffer.length} bytes)`);
+  if (headerLength > fileLength - HEADER_LENGTH_BYTES) {
+    throw fail(`header length ${headerLength} runs past the end of the file (${fileLength} bytes)`);
   }
   if (headerLength === 0) throw fail('header is empty (length 0); expected a JSON object');
+  return headerLength;
+}
 
-  const header = decodeHeader(buffer.subarray(HEADER_LENGTH_BYTES, HEADER_LENGTH_BYTES + headerLength), fail);
-  const dataStart = HEADER_LENGTH_BYTES + headerLength;
-  const data = buffer.subarray(dataStart);
-
+/** The header's metadata and tensors, sorted by place and checked to tile the data section; BOOL bytes are checked when `data` holds them. */
+function placeTensors(headerBytes: Uint8Array, data: Uint8Array | { length: number }, fail: Fail): { metadata: Record<string, string>; placed: Placed[] } {
+  const header = decodeHeader(headerBytes, fail);
   let metadata: Record<string, string> = {};
   const placed: Placed[] = [];
   for (const [key, value] of Object.entries(header)) {
@@ -84,11 +153,7 @@ export function parseSafetensors(buffer: Uint8Array, name = '<buffer>'): Safeten
   }
   placed.sort((a, b) => a.begin - b.begin || a.end - b.end);
   checkLayout(placed, data.length, fail);
-  return {
-    source: name,
-    metadata,
-    tensors: new Map(placed.map(({ name: tensorName, dtype, shape, bytes }) => [tensorName, { name: tensorName, dtype, shape, bytes }])),
-  };
+  return { metadata, placed };
 }
 
 type Fail = (problem: string, code?: ErrorCode) => ZsclError;
@@ -133,7 +198,7 @@ function checkMetadata(value: unknown, fail: Fail): Record<string, string> {
   return Object.fromEntries(Object.entries(value as Record<string, string>));
 }
 
-function checkEntry(name: string, value: unknown, data: Uint8Array, fail: Fail): Placed {
+function checkEntry(name: string, value: unknown, data: Uint8Array | { length: number }, fail: Fail): Placed {
   const tensor = `tensor ${quote(name)}`;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw fail(`${tensor} must be an object with dtype, shape and data_offsets but is ${describeValue(value)}`);
@@ -169,12 +234,14 @@ function checkEntry(name: string, value: unknown, data: Uint8Array, fail: Fail):
     throw fail(`${tensor} has ${end - begin} bytes (data_offsets [${begin}, ${end}]) but ${dtype} shape [${shape.join(', ')}] needs ${needed}`);
   }
 
-  const bytes = data.subarray(begin, end);
-  if (dtype === 'BOOL') {
-    const bad = bytes.findIndex((byte) => byte > 1);
-    if (bad >= 0) throw fail(`${tensor} (BOOL) holds byte value ${bytes[bad]} at element ${bad}; expected 0 or 1`);
-  }
+  const bytes = data instanceof Uint8Array ? data.subarray(begin, end) : new Uint8Array(0);
+  if (dtype === 'BOOL' && data instanceof Uint8Array) checkBool(bytes, 0, tensor, fail);
   return { name, dtype, shape: [...(shape as number[])], bytes, begin, end };
+}
+
+function checkBool(bytes: Uint8Array, at: number, tensor: string, fail: Fail): void {
+  const bad = bytes.findIndex((byte) => byte > 1);
+  if (bad >= 0) throw fail(`${tensor} (BOOL) holds byte value ${bytes[bad]} at element ${at + bad}; expected 0 or 1`);
 }
 
 /**
