@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError } from '../errors';
+import { concatInTurns, yieldToLoop } from '../io/event-loop';
 import type { Dataset, Sample } from './dataset';
 import { ListDataset, splitTrainTest } from './dataset';
 import { comparePython, isDirectoryEntry, listSorted, requirePath } from './layout';
@@ -141,6 +142,13 @@ class ImageWalk {
     this.folders.sort((a, b) => comparePython(a.dir, b.dir));
     return { files: this.folders.flatMap((f) => f.files), unreadable: this.unreadable };
   }
+
+  /** {@link ImageWalk.result}, joining the folders' lists in turns of the event loop (a 1.28 M-file tree). */
+  async resultAsync(): Promise<{ files: string[]; unreadable: string[] }> {
+    this.folders.sort((a, b) => comparePython(a.dir, b.dir));
+    const files = await concatInTurns(this.folders.map((f) => f.files));
+    return { files, unreadable: this.unreadable };
+  }
 }
 
 /**
@@ -200,7 +208,7 @@ export async function listImagesAsync(dir: string, options: Pick<ImageFolderOpti
       let n = 0;
       for await (const entry of handle) {
         entries.push(entry);
-        if (++n % SCAN_BATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (++n % SCAN_BATCH === 0) await yieldToLoop();
       }
     } catch (error) {
       walk.unlisted(current, top, error);
@@ -216,5 +224,5 @@ export async function listImagesAsync(dir: string, options: Pick<ImageFolderOpti
     walk.addFolder(current, files);
   };
   await visit(dir, true);
-  return walk.result();
+  return walk.resultAsync();
 }

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { ZsclError, describeValue } from '../errors';
+import { mapInTurns } from '../io/event-loop';
 import { detectDelimiter, parseDelimited } from './csv';
 import { ListDataset } from './dataset';
 import type { ImageFolderOptions } from './image-folder';
@@ -40,7 +41,7 @@ export function referenceImages(root: string, options: Pick<ImageFolderOptions, 
 export async function referenceImagesAsync(root: string, options: Pick<ImageFolderOptions, 'extensions'> = {}): Promise<ReferenceImages> {
   requirePath('referenceImages', root, root, ['<any folders>/<image>.jpg   (labels are ignored)']);
   const { files, unreadable } = await listImagesAsync(root, options);
-  return { dataset: new ListDataset(files.map((file) => ({ image: file, label: -1, name: file }))), unreadable };
+  return { dataset: new ListDataset(await mapInTurns(files, (file) => ({ image: file, label: -1, name: file }))), unreadable };
 }
 
 /** Options of {@link referenceTexts}. */
