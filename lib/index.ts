@@ -83,6 +83,7 @@ export {
   type TokenTensorOptions,
 } from './clip/tokenizer';
 export { ClipModel, partOf, describeReport, type ClipPart, type FeaturesWithHidden, type LoadReport } from './clip/model';
+export { PRECISIONS, type Precision } from './clip/precision';
 export { loadModelConfig, listModelConfigs, parseModelConfig, inferConfig, validateConfig, type ClipConfig } from './clip/config';
 export {
   loadClip,

@@ -27,19 +27,17 @@ export function resolveDevice(device: string | undefined): Device {
 
 /**
  * A tensor on `device`: itself on the CPU (nothing changes), else a copy there, and the host
- * tensor is disposed. Sync.
+ * tensor is disposed. A pinned host tensor is copied without blocking (the loaders assemble their
+ * batches pinned when given a GPU; see DataLoader's `device`). Sync.
  */
 export function onDevice(t: Tensor, device: Device): Tensor {
-  if (device === 'cpu' || t.device === device) return t;
-  // TODO: the tensor API has no pinned host memory nor non_blocking copies (Tensor.to takes only
-  // dtype/device/copy); with them the loader would assemble batches pinned and overlap this copy
-  // with the previous step.
-  const moved = t.to(device);
+  if (device === 'cpu' || sameDevice(t.device, device)) return t;
+  const moved = t.to(device, { nonBlocking: t.isPinned });
   t.dispose();
   return moved;
 }
 
-/** A batch's images and labels on `device` (see {@link onDevice}). Sync. */
+/** A batch's images and labels on `device` (see {@link onDevice}); the loaders given a device hand them over there already. Sync. */
 export function batchOnDevice(batch: Batch, device: Device): Batch {
   return device === 'cpu' ? batch : { ...batch, images: onDevice(batch.images, device), labels: onDevice(batch.labels, device) };
 }

@@ -18,6 +18,7 @@ import { ZsclError, describeValue } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { readJsonFile } from '../io/json-file';
 import { checkWithSchema } from '../io/schema-check';
+import { PRECISIONS } from '../clip/precision';
 
 /** The state.json format this zscl writes; a folder holding another is refused on resume. */
 export const RUN_STATE_VERSION = 1;
@@ -36,6 +37,8 @@ export const runStateSchema = z.strictObject(
     zeroShot: percentRow.optional(),
     /** A mid-task checkpoint of task `task` after iteration `it`, when one exists. */
     step: z.strictObject({ task: z.int().min(0), it: z.int().min(0) }, { error: 'expected { task, it }' }).optional(),
+    /** The run's precision (absent in older runs: fp32); a resume must use the same. */
+    precision: z.enum(PRECISIONS, { error: `expected one of ${PRECISIONS.join(', ')}` }).optional(),
     /** Training images skipped as unreadable, per completed task (absent in older runs). */
     skippedTrain: z.array(z.int().min(0), { error: 'expected a count per task' }).optional(),
     finished: z.boolean({ error: 'expected true or false' }),

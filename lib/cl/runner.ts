@@ -16,6 +16,8 @@ import { evaluationProtocol } from './evaluation-protocol';
 import type { Plugin, StepEvent } from './plugin';
 import { stepListener } from './plugin';
 import { RunFolder, type RunState } from './run-folder';
+import { applyPrecision } from './precision';
+import type { Precision } from '../clip/precision';
 import type { GuardEvent, GuardOptions, RetentionEvent } from './plugins/zero-shot-guard';
 import { ZeroShotGuardPlugin } from './plugins/zero-shot-guard';
 import { StepCheckpointPlugin } from './step-checkpoints';
@@ -53,6 +55,11 @@ export interface RunSpec {
   evaluation: EvaluationSet[];
   /** MTIL: evaluate the initial model too (the zero-shot row). Default true. CIL never does (as the reference). */
   evaluateInitial?: boolean;
+  /**
+   * Precision of training and evaluation (docs/precision.md); default the model's own
+   * (`model.precision`, 'fp32' unless set). Recorded in state.json: a resume must use the same.
+   */
+  precision?: Precision;
   trainer?: Omit<TrainerOptions, 'plugins' | 'signal' | 'dataParallel'>;
   /**
    * Data-parallel run over this group (every rank calls runExperiment with the same spec and a
@@ -110,7 +117,36 @@ export async function runExperiment(spec: RunSpec, events: EventEmitter = new Ev
   // Every rank looks before rank 0 writes anything; they must agree (one shared folder).
   if (group) await checkSameFolder(group, resuming, spec.dir);
   if (main) folder.create();
-  let state: RunState = resuming ? folder.readState() : { version: 1, completedTasks: 0, accuracy: [], finished: false };
+  const precision = spec.precision ?? spec.model.precision;
+  // fp32 is recorded as no key, as in runs older than the option.
+  const state: RunState = resuming
+    ? folder.readState()
+    : { version: 1, completedTasks: 0, accuracy: [], ...(precision === 'fp32' ? {} : { precision }), finished: false };
+  if ((state.precision ?? 'fp32') !== precision) {
+    throw new ZsclError(`precision: the run in ${spec.dir} was started in ${state.precision ?? 'fp32'}; resume it in the same (not ${precision})`, 'E_CONFIG');
+  }
+  // Before the initial copy is made, so it (and every copy made from the model) runs in it too.
+  const restorePrecision = applyPrecision(spec.model, precision);
+  try {
+    return await runFolder(spec, events, { strategy, folder, group, main, resuming, state });
+  } finally {
+    restorePrecision();
+  }
+}
+
+interface RunStart {
+  strategy: Strategy;
+  folder: RunFolder;
+  group: ProcessGroup | undefined;
+  main: boolean;
+  resuming: boolean;
+  state: RunState;
+}
+
+// The body of runExperiment once the folder is open and the precision applied.
+async function runFolder(spec: RunSpec, events: EventEmitter, start: RunStart): Promise<RunResult> {
+  const { strategy, folder, group, main, resuming } = start;
+  let state = start.state;
   if (main && !resuming && spec.config !== undefined) folder.writeJson('config.json', spec.config);
   const protocol = evaluationProtocol(spec.setting, { sets: spec.evaluation, tokenize: spec.tokenize, group, evaluateInitial: spec.evaluateInitial });
   const names = spec.evaluation.map((e) => e.name);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../demo/run-demo';
+import { checkPrecision } from '../clip/precision';
 import { ProgressBar, formatSeconds } from './progress';
 import { matrixTable, methodsTable } from './run-output';
 
@@ -15,8 +16,9 @@ export function registerDemo(program: Command): void {
     .option('--iterations <n>', 'training iterations per task', String(DEMO_DEFAULTS.iterations))
     .option('--lr <x>', 'peak learning rate', String(DEMO_DEFAULTS.lr))
     .option('--methods <list>', 'comma-separated subset of: Zero-shot, Continual-FT, WiSE-FT, LwF, ZSCL')
+    .option('--precision <precision>', 'fp32 (default), tf32 or bf16', 'fp32')
     .option('--json', 'print summary.json only')
-    .action(async (o: { out: string; seed: string; iterations: string; lr: string; methods?: string; json?: boolean }) => {
+    .action(async (o: { out: string; seed: string; iterations: string; lr: string; methods?: string; precision: string; json?: boolean }) => {
       const bar = new ProgressBar(!o.json);
       const { summary, results, missing } = await runDemo({
         dir: o.out,
@@ -24,6 +26,7 @@ export function registerDemo(program: Command): void {
         iterations: Number(o.iterations),
         lr: Number(o.lr),
         methods: o.methods?.split(',').map((m) => m.trim()),
+        precision: checkPrecision(o.precision, 'demo: --precision'),
         onStep: (method, e) =>
           bar.update({ label: `${method.padEnd(12)} ${e.taskIndex + 1}/6 ${e.task.padEnd(8)}`, done: e.it + 1, total: e.iterations + 1, loss: e.loss }),
         onMethodDone: (method, r) => {

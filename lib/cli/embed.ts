@@ -20,6 +20,8 @@ import { cat } from '../tensor/create';
 import type { Device } from '../tensor/dtype';
 import type { Tensor } from '../tensor/tensor';
 import { resolveDevice } from '../cl/device';
+import { applyPrecision } from '../cl/precision';
+import { checkPrecision } from '../clip/precision';
 
 /** Options of {@link embed} (the command's flags). */
 export interface EmbedOptions {
@@ -48,6 +50,8 @@ export interface EmbedOptions {
   allowCodeExecution?: boolean;
   /** Where the forwards run: 'cpu' (default), 'cuda' or 'cuda:N'; features come back on the CPU. */
   device?: string;
+  /** 'fp32' (default), 'tf32' or 'bf16' (docs/precision.md); features are float32 in each. */
+  precision?: string;
 }
 
 /** Features computed by {@link embed}; the caller owns (and disposes) the tensors. */
@@ -84,7 +88,9 @@ async function embed(options: EmbedOptions): Promise<Embeddings> {
     throw new ZsclError('embed: texts need a tokenizer; give --vocab PATH (CLIP BPE) or --byte-level', 'E_ARG');
   }
   const device = resolveDevice(options.device);
+  const precision = checkPrecision(options.precision ?? 'fp32', 'embed: --precision');
   const { model, source } = openModel(options);
+  const restorePrecision = applyPrecision(model, precision);
   try {
     if (device !== 'cpu') model.to(device);
     model.eval();
@@ -127,6 +133,7 @@ async function embed(options: EmbedOptions): Promise<Embeddings> {
     }
     return result;
   } finally {
+    restorePrecision();
     model.dispose();
   }
 }
@@ -282,6 +289,7 @@ export function registerEmbed(program: Command): void {
     .option('--allow-code-execution', 'allow TorchScript/pickle checkpoints, which can run code stored in the file')
     .option('--json', 'print JSON (with --out: a JSON summary of the file)')
     .option('--device <device>', 'cpu (default), cuda or cuda:N; features are written from the CPU')
+    .option('--precision <precision>', 'fp32 (default), tf32 or bf16; features are float32 in each')
     .action(async (options: EmbedCommandOptions) => {
       for (const line of await embedCommand(options)) console.log(line);
     });

@@ -21,29 +21,33 @@ import { EventEmitter } from 'node:events';
 import { ProcessGroup } from '../distributed/process-group';
 import { relaunchForNproc } from './launch';
 import { ProgressBar } from './progress';
+import { applyPrecision } from '../cl/precision';
 import { applyOverrides, collectSet, parseOverride } from './overrides';
 import { matrixTable, methodsTable } from './run-output';
 
-/** Command-line changes to a config: `--set key.path=value` (repeatable) and `--device`. */
+/** Command-line changes to a config: `--set key.path=value` (repeatable), `--device` and `--precision`. */
 interface ConfigFlags {
   set?: string[];
   device?: string;
+  precision?: string;
 }
 
 /**
- * Reads a benchmark config file, applies the `--set` and `--device` overrides, validates the
+ * Reads a benchmark config file, applies the `--set`, `--device` and `--precision` overrides, validates the
  * result and checks that the files it names exist. Sync.
  * @throws ZsclError E_IO when it cannot be read; E_ARG for a malformed `--set`; E_CONFIG naming the JSON path of a bad key or value or of a missing file.
  */
 function readBenchmarkConfig(file: string, flags: ConfigFlags = {}): BenchmarkConfig {
   const overrides = (flags.set ?? []).map(parseOverride);
   if (flags.device !== undefined) overrides.push({ path: ['device'], value: flags.device });
+  if (flags.precision !== undefined) overrides.push({ path: ['precision'], value: flags.precision });
   const json = applyOverrides(readJsonFile(file, { what: 'config', code: 'E_CONFIG' }), overrides);
   return validateBenchmarkConfig(json, { checkFiles: true });
 }
 
 const SET_HELP = 'override a config key before validation, e.g. --set training.iterations=2 (JSON values; null removes; repeatable)';
 const DEVICE_HELP = "cpu, cuda or cuda:N (overrides the config's device)";
+const PRECISION_HELP = "fp32 (default), tf32 or bf16 (overrides the config's precision; a resume must keep the run's)";
 
 interface RunOptions {
   json?: boolean;
@@ -120,6 +124,7 @@ export function registerTrain(program: Command): void {
     .option('--nproc <n>', 'data-parallel: start N processes (Gloo on CPU, NCCL on CUDA); multi-node via MASTER_ADDR/RANK/WORLD_SIZE', Number)
     .option('--set <key=value>', SET_HELP, collectSet)
     .option('--device <device>', DEVICE_HELP)
+    .option('--precision <precision>', PRECISION_HELP)
     .action(async (file: string, o: { out: string; json?: boolean; nproc?: number } & ConfigFlags) => {
       const config = readBenchmarkConfig(file, o);
       await maybeDataParallel(o.nproc, config.device, async (group) => {
@@ -135,8 +140,9 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--nproc <n>', 'data-parallel processes (the world size may differ from the first run)', Number)
     .option('--device <device>', DEVICE_HELP)
-    .action(async (dir: string, o: { json?: boolean; nproc?: number; device?: string }) => {
-      const config = readBenchmarkConfig(path.join(dir, 'config.json'), { device: o.device });
+    .option('--precision <precision>', PRECISION_HELP)
+    .action(async (dir: string, o: { json?: boolean; nproc?: number; device?: string; precision?: string }) => {
+      const config = readBenchmarkConfig(path.join(dir, 'config.json'), { device: o.device, precision: o.precision });
       await maybeDataParallel(o.nproc, config.device, async (group) => {
         const result = await trainConfig(config, dir, { ...o, group });
         if (!group || group.isMain) await finish(dir, [methodResult(config.name ?? config.strategy, result)], config, o.json);
@@ -152,6 +158,7 @@ export function registerTrain(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--set <key=value>', SET_HELP, collectSet)
     .option('--device <device>', DEVICE_HELP)
+    .option('--precision <precision>', PRECISION_HELP)
     .action(async (file: string, o: { out: string; strategies?: string; json?: boolean } & ConfigFlags) => {
       const config = readBenchmarkConfig(file, o);
       const names = (o.strategies ?? config.strategy).split(',').map((s) => s.trim()) as StrategyName[];
@@ -172,18 +179,21 @@ export function registerTrain(program: Command): void {
     .option('--allow-code-execution', 'allow TorchScript checkpoints (they can run code)')
     .option('--set <key=value>', SET_HELP, collectSet)
     .option('--device <device>', DEVICE_HELP)
+    .option('--precision <precision>', PRECISION_HELP)
     .action(async (file: string, o: { checkpoint?: string; allowCodeExecution?: boolean } & ConfigFlags) => {
       const config = readBenchmarkConfig(file, o);
       const built = buildBenchmark(config);
       const model = o.checkpoint
         ? loadClip(o.checkpoint, { config: config.model.config, allowCodeExecution: o.allowCodeExecution, device: built.model.device })
         : built.model;
+      const restorePrecision = applyPrecision(model, built.model.precision);
       try {
         const row = await evaluateAll(model, built.spec.tokenize, built.spec.evaluation);
         console.log(
           JSON.stringify({ accuracy: Object.fromEntries(row.map((r) => [r.name, r.accuracy])), mean: row.reduce((a, r) => a + r.accuracy, 0) / row.length }),
         );
       } finally {
+        restorePrecision();
         if (model !== built.model) model.dispose();
         built.model.dispose();
         for (const t of built.tensors) t.dispose();

@@ -17,6 +17,8 @@ import { manualSeed } from '../runtime';
 import type { ClipConfig } from './config';
 import { loadModelConfig, validateConfig } from './config';
 import { clipLogits } from './logits';
+import type { Precision } from './precision';
+import { checkPrecision } from './precision';
 
 /** Parts of the model that can be frozen or trained separately. */
 export type ClipPart = 'visual' | 'text' | 'logit_scale';
@@ -46,6 +48,7 @@ export class ClipModel extends NativeObject {
   readonly config: ClipConfig;
   private params: Map<string, Tensor> | undefined;
   private training = true;
+  private precisionMode: Precision = 'fp32';
 
   private constructor(handle: NativeHandle, config: ClipConfig) {
     super(handle, 'ClipModel');
@@ -78,27 +81,45 @@ export class ClipModel extends NativeObject {
 
   // ---- forward ------------------------------------------------------------------------------
 
+  /**
+   * The precision of this model's forward passes (and of its clones'): with 'bf16' the encoders
+   * run autocast to bfloat16 and return float32 features; 'fp32' and 'tf32' run in float32 (TF32
+   * is libtorch's process-wide CUDA switch: setAllowTF32, or a run's `precision`). Default 'fp32'.
+   * @throws ZsclError E_ARG (setter) for anything but 'fp32', 'tf32' or 'bf16'.
+   */
+  get precision(): Precision {
+    return this.precisionMode;
+  }
+  set precision(value: Precision) {
+    this.precisionMode = checkPrecision(value, 'ClipModel.precision');
+  }
+
   /** Image features [N, E] of normalised images [N, 3, R, R] (not L2-normalised). Sync. */
   encodeImage(images: Tensor): Tensor {
-    return wrap(op('clipEncodeImage', this.nativeHandle, images.handle, false));
+    return wrap(op('clipEncodeImage', this.nativeHandle, images.handle, false, this.autocast));
   }
   /** Image features with the pre-projection hidden state. Sync. */
   encodeImageWithHidden(images: Tensor): FeaturesWithHidden {
-    return pair(op('clipEncodeImage', this.nativeHandle, images.handle, true));
+    return pair(op('clipEncodeImage', this.nativeHandle, images.handle, true, this.autocast));
   }
   /** Promise form of {@link encodeImage}, run on a worker thread. */
   async encodeImageAsync(images: Tensor): Promise<Tensor> {
-    return wrap(await native().opAsync('clipEncodeImage', this.nativeHandle, images.handle, false));
+    return wrap(await native().opAsync('clipEncodeImage', this.nativeHandle, images.handle, false, this.autocast));
   }
   /** Text features [M, E] of token rows [M, L] (EOT = largest id in each row). Sync. */
   encodeText(tokens: Tensor): Tensor {
-    return wrap(op('clipEncodeText', this.nativeHandle, tokens.handle, false));
+    return wrap(op('clipEncodeText', this.nativeHandle, tokens.handle, false, this.autocast));
   }
   encodeTextWithHidden(tokens: Tensor): FeaturesWithHidden {
-    return pair(op('clipEncodeText', this.nativeHandle, tokens.handle, true));
+    return pair(op('clipEncodeText', this.nativeHandle, tokens.handle, true, this.autocast));
   }
   async encodeTextAsync(tokens: Tensor): Promise<Tensor> {
-    return wrap(await native().opAsync('clipEncodeText', this.nativeHandle, tokens.handle, false));
+    return wrap(await native().opAsync('clipEncodeText', this.nativeHandle, tokens.handle, false, this.autocast));
+  }
+
+  // The native encoders' bfloat16-autocast flag.
+  private get autocast(): boolean {
+    return this.precisionMode === 'bf16';
   }
 
   /** exp(logit_scale), read from the weights. */
@@ -252,10 +273,11 @@ export class ClipModel extends NativeObject {
     return this.training;
   }
 
-  /** An independent deep copy (teacher, averaged model): same weights, flags and mode. Sync. */
+  /** An independent deep copy (teacher, averaged model): same weights, flags, mode and precision. Sync. */
   clone(): ClipModel {
     const copy = new ClipModel(op('clipClone', this.nativeHandle) as NativeHandle, { ...this.config });
     copy.training = this.training;
+    copy.precisionMode = this.precisionMode;
     return copy;
   }
   /** Promise form of {@link clone}. */
@@ -263,6 +285,7 @@ export class ClipModel extends NativeObject {
     const handle = (await native().opAsync('clipClone', this.nativeHandle)) as NativeHandle;
     const copy = new ClipModel(handle, { ...this.config });
     copy.training = this.training;
+    copy.precisionMode = this.precisionMode;
     return copy;
   }
 

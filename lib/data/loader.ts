@@ -17,6 +17,8 @@ import { ZsclError, argumentError } from '../errors';
 import { empty, tensor } from '../tensor/create';
 import { currentScope, keep } from '../tensor/scope';
 import type { Tensor } from '../tensor/tensor';
+import type { Device } from '../tensor/dtype';
+import { checkDevice } from '../tensor/dtype';
 import type { Dataset } from './dataset';
 import type { DecodeOptions, ImageSource } from './decode';
 import { preprocessRunIntoBatch } from './preprocess';
@@ -51,6 +53,12 @@ export interface LoaderOptions extends Omit<DecodeOptions, 'name'> {
    * job, so the ranks' shards together are the batches one loader yields.
    */
   shard?: ShardOf;
+  /**
+   * Where batches are handed over (default the CPU). On a GPU each batch is assembled in pinned
+   * host memory and copied there without blocking as soon as its last image is decoded, while the
+   * batch before it is being consumed, so a training step does not wait for its batch's copy.
+   */
+  device?: Device;
 }
 
 /** An image left out of its batch. */
@@ -121,6 +129,7 @@ export class DataLoader implements AsyncIterable<LoaderBatch> {
   readonly workers: number;
   readonly dropLast: boolean;
   readonly onBadSample: BadSamplePolicy;
+  readonly device: Device;
   private readonly decode: DecodeOptions;
   private epochIndex = 0;
   private batchIndex = 0;
@@ -152,6 +161,7 @@ export class DataLoader implements AsyncIterable<LoaderBatch> {
     if (this.onBadSample !== 'error' && this.onBadSample !== 'skip') throw argumentError('DataLoader', "onBadSample 'error' or 'skip'", options.onBadSample);
     this.transform = options.transform ?? clipEvalTransform();
     this.decode = { autoOrient: options.autoOrient, maxPixels: options.maxPixels };
+    this.device = options.device === undefined ? 'cpu' : checkDevice(options.device);
     if (options.shard) this.setShard(options.shard);
   }
 
@@ -356,14 +366,17 @@ class EpochRun implements AsyncIterator<LoaderBatch> {
       labels: samples.map((s) => s.label),
       // Out of any scope while being filled (a prefetched batch may be opened in the context of
       // a scope that closes before it is handed over); finishBatch puts it in the consumer's.
-      images: keep(empty([indices.length, 3, size, size])),
+      images: keep(empty([indices.length, 3, size, size], { pinMemory: this.loader.device !== 'cpu' })),
       failed: new Array(indices.length).fill(undefined),
       started: 0,
       remaining: indices.length,
       done,
       resolve,
     };
-    if (indices.length === 0) resolve();
+    if (indices.length === 0) {
+      this.stage(job);
+      resolve();
+    }
     return job;
   }
 
@@ -392,9 +405,18 @@ class EpochRun implements AsyncIterator<LoaderBatch> {
       .finally(() => {
         this.inFlight--;
         job.remaining -= n;
+        if (job.remaining === 0 && job.error === undefined && !this.closed) this.stage(job);
         if (job.remaining === 0 || job.error !== undefined) job.resolve();
         this.fill();
       });
+  }
+
+  /** A decoded batch goes to the loader's device now, without blocking (nothing moves on the CPU). */
+  private stage(job: BatchJob): void {
+    if (this.loader.device === 'cpu') return;
+    const host = job.images;
+    job.images = keep(toDevice(host, this.loader.device));
+    host.dispose();
   }
 
   /** Records a sample that could not be loaded: skipped, or the batch's error. */
@@ -410,8 +432,9 @@ class EpochRun implements AsyncIterator<LoaderBatch> {
     const kept = job.failed.map((f, i) => (f ? -1 : i)).filter((i) => i >= 0);
     const skipped = job.failed.filter((f): f is SkippedSample => f !== undefined);
     let images = job.images;
+    const device = this.loader.device;
     if (kept.length < job.indices.length) {
-      const index = tensor(Int32Array.from(kept), { shape: [kept.length], dtype: 'int64' });
+      const index = toDevice(tensor(Int32Array.from(kept), { shape: [kept.length], dtype: 'int64' }), device, true);
       images = job.images.indexSelect(0, index);
       index.dispose();
       job.images.dispose();
@@ -419,10 +442,28 @@ class EpochRun implements AsyncIterator<LoaderBatch> {
     } else {
       currentScope()?.track(images);
     }
-    const labels = tensor(
-      Int32Array.from(kept, (i) => job.labels[i]),
-      { shape: [kept.length], dtype: 'int64' },
+    const labels = toDevice(
+      tensor(
+        Int32Array.from(kept, (i) => job.labels[i]),
+        { shape: [kept.length], dtype: 'int64' },
+      ),
+      device,
+      true,
     );
     return { images, labels, indices: kept.map((i) => job.indices[i]), names: kept.map((i) => job.names[i]), skipped, epoch: this.epoch, batch: job.batch };
   }
+}
+
+/**
+ * `t` on `device` (itself on the CPU). Pinned host memory is copied without blocking; with `pin`,
+ * a small host tensor is pinned first (a host copy), so its copy does not wait for the GPU either.
+ * A host tensor that was copied is disposed.
+ */
+function toDevice(t: Tensor, device: Device, pin = false): Tensor {
+  if (device === 'cpu') return t;
+  const host = pin && !t.isPinned ? t.pinMemory() : t;
+  const moved = host.to(device, { nonBlocking: host.isPinned });
+  if (host !== t) host.dispose();
+  t.dispose();
+  return moved;
 }

@@ -11,6 +11,7 @@ import { tokenizeToTensor } from '../clip/tokenizer';
 import { fillTemplate } from '../clip/zero-shot';
 import { accuracyMetrics, summaryMetrics } from '../cl/metrics';
 import { runExperiment } from '../cl/runner';
+import type { Precision } from '../clip/precision';
 import { REFERENCE_LABEL_SMOOTHING, type StepEvent } from '../cl/trainer';
 import { findStrategy, type StrategyName, type StrategyOptions } from '../cl/strategies';
 import type { TrainingTask } from '../cl/task';
@@ -57,6 +58,8 @@ export interface DemoOptions {
   evalCount?: number;
   methods?: string[];
   model?: string;
+  /** Precision of training and evaluation (default 'fp32'). */
+  precision?: Precision;
   onStep?: (method: string, event: StepEvent) => void;
   onMethodDone?: (method: string, result: MethodResult) => void;
 }
@@ -112,6 +115,7 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
             // Only a method that does not train has a zero-shot row worth its evaluation time.
             evaluateInitial: findStrategy(method.strategy).trains === false,
             trainer: { labelSmoothing: REFERENCE_LABEL_SMOOTHING },
+            precision: options.precision,
             method: method.name,
             config: {
               method: method.name,

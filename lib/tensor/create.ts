@@ -63,9 +63,18 @@ export function zeros(shape: number[], options: TensorOptions = {}): Tensor {
 export function ones(shape: number[], options: TensorOptions = {}): Tensor {
   return finish(wrap(op('ones', shape, dtypeArg(options), deviceArg(options))), options);
 }
-/** Uninitialised memory; faster than zeros when every element is written next. */
-export function empty(shape: number[], options: TensorOptions = {}): Tensor {
-  return finish(wrap(op('empty', shape, dtypeArg(options), deviceArg(options))), options);
+/**
+ * Uninitialised memory; faster than zeros when every element is written next. `pinMemory`: host
+ * memory that GPUs copy from without blocking (see Tensor.pinMemory; unpinned without a CUDA
+ * device).
+ * @throws ZsclError E_ARG for `pinMemory` with a device other than the CPU.
+ */
+export function empty(shape: number[], options: TensorOptions & { pinMemory?: boolean } = {}): Tensor {
+  if (!options.pinMemory) return finish(wrap(op('empty', shape, dtypeArg(options), deviceArg(options))), options);
+  if (options.device !== undefined && options.device !== 'cpu') {
+    throw new ZsclError(`empty: pinned memory is host memory, but device '${options.device}' was asked for`, 'E_ARG');
+  }
+  return finish(wrap(op('emptyPinned', shape, dtypeArg(options))), options);
 }
 export function full(shape: number[], value: number, options: TensorOptions = {}): Tensor {
   return finish(wrap(op('full', shape, value, dtypeArg(options), deviceArg(options))), options);

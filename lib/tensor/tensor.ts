@@ -128,10 +128,28 @@ export class Tensor implements Disposable {
 
   // ---- conversion --------------------------------------------------------------------------
 
-  /** Converts dtype and/or device (returns a new tensor; same data if nothing changes). */
-  to(target: DType | Device | { dtype?: DType; device?: Device }, options: { copy?: boolean } = {}): Tensor {
+  /**
+   * Converts dtype and/or device (returns a new tensor; same data if nothing changes).
+   * `nonBlocking`: a copy between pinned host memory ({@link pinMemory}) and a GPU returns before
+   * it is done (ordered on the GPU's stream like its kernels; the host tensor may be disposed at
+   * once); any other copy is unaffected.
+   */
+  to(target: DType | Device | { dtype?: DType; device?: Device }, options: { copy?: boolean; nonBlocking?: boolean } = {}): Tensor {
     const { dtype, device } = parseTarget(target);
-    return wrap(op('to', this.handle, dtype === undefined ? undefined : dtypeCode(dtype), device, options.copy ?? false));
+    return wrap(op('to', this.handle, dtype === undefined ? undefined : dtypeCode(dtype), device, options.copy ?? false, options.nonBlocking ?? false));
+  }
+  /**
+   * This host tensor in pinned (page-locked) memory, which GPUs copy from faster and without
+   * blocking: a copy, or the same data when already pinned. Without a CUDA device nothing can be
+   * pinned and it returns the same data unpinned ({@link isPinned} stays false). Sync.
+   * @throws ZsclError E_DEVICE for a tensor that is not on the CPU.
+   */
+  pinMemory(): Tensor {
+    return wrap(op('pinMemory', this.handle));
+  }
+  /** Whether the data lies in pinned host memory (always false without a CUDA device). */
+  get isPinned(): boolean {
+    return op('isPinned', this.handle) as boolean;
   }
   /** Promise form of {@link to} (device transfers of large tensors). */
   toAsync(target: DType | Device | { dtype?: DType; device?: Device }): Promise<Tensor> {

@@ -94,6 +94,12 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
              torch::full({l, l}, -std::numeric_limits<float>::infinity(), scores.options()).triu(1);
   }
   if (mask.defined()) scores = scores + mask;
+  // Half-precision scores (bfloat16 autocast) are normalised in float32, as autocast does on
+  // CUDA and the fused kernels of libtorch 2 do everywhere.
+  const auto type = scores.scalar_type();
+  if (type == torch::kHalf || type == torch::kBFloat16) {
+    return torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(type), v);
+  }
   return torch::matmul(torch::softmax(scores, -1), v);
 #endif
 }

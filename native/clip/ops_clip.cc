@@ -1,5 +1,6 @@
 // Op-table entries of the CLIP model: create, encode, parameters, train/eval, clone, to.
 #include "clip/model.h"
+#include "common/autocast.h"
 #include "common/dispatch.h"
 #include "common/errors.h"
 #include "common/object.h"
@@ -61,6 +62,17 @@ c10::IValue pairResult(std::pair<torch::Tensor, torch::Tensor> out, bool withHid
   return c10::ivalue::Tuple::create(out.first, out.second);
 }
 
+// Runs an encoder, under bfloat16 autocast when asked (on the thread that runs the op). The
+// features leave the model as float32, so the logits, losses and everything after them stay
+// float32; the casts are in the graph, so the gradients reach the float32 weights.
+template <typename Encode>
+c10::IValue encode(const Clip& model, bool autocast, bool withHidden, Encode run) {
+  if (!autocast) return pairResult(run(), withHidden);
+  AutocastGuard guard(true, model->logit_scale.device().type());
+  auto out = run();
+  return pairResult({out.first.to(torch::kFloat), out.second.to(torch::kFloat)}, withHidden);
+}
+
 }  // namespace
 
 void registerClipOps(OpRegistry& r) {
@@ -71,20 +83,25 @@ void registerClipOps(OpRegistry& r) {
       return objectResult(c10::make_intrusive<ClipObject>(Clip(config)));
     };
   });
-  // clipEncodeImage(m, images, withHidden?) -> features | [features, hidden]
+  // clipEncodeImage(m, images, withHidden?, autocastBf16?) -> features | [features, hidden]
   r.add("clipEncodeImage", [](OpArgs& a) -> Thunk {
     auto model = a.object<ClipObject>(0).model;
     auto images = a.tensor(1);
     auto withHidden = a.boolean(2, false);
-    return
-        [=]() mutable -> c10::IValue { return pairResult(model->encodeImage(images), withHidden); };
+    auto autocast = a.boolean(3, false);
+    return [=]() mutable -> c10::IValue {
+      return encode(model, autocast, withHidden, [&] { return model->encodeImage(images); });
+    };
   });
+  // clipEncodeText(m, tokens, withHidden?, autocastBf16?) -> features | [features, hidden]
   r.add("clipEncodeText", [](OpArgs& a) -> Thunk {
     auto model = a.object<ClipObject>(0).model;
     auto tokens = a.tensor(1);
     auto withHidden = a.boolean(2, false);
-    return
-        [=]() mutable -> c10::IValue { return pairResult(model->encodeText(tokens), withHidden); };
+    auto autocast = a.boolean(3, false);
+    return [=]() mutable -> c10::IValue {
+      return encode(model, autocast, withHidden, [&] { return model->encodeText(tokens); });
+    };
   });
   // clipParameters(m) -> [names, tensors]; the tensors ARE the parameters (shared storage).
   r.add("clipParameters", [](OpArgs& a) -> Thunk {

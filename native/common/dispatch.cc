@@ -30,6 +30,7 @@ const OpRegistry& registry() {
     registerParamOps(r);
     registerDistOps(r);
     registerImageOps(r);
+    registerPinnedOps(r);
     return r;
   }();
   return instance;

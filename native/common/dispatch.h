@@ -57,6 +57,7 @@ void registerOptimizerOps(OpRegistry& registry);
 void registerParamOps(OpRegistry& registry);
 void registerDistOps(OpRegistry& registry);
 void registerImageOps(OpRegistry& registry);
+void registerPinnedOps(OpRegistry& registry);
 
 // exports.ops.<name>(...) runs the op now; exports.opAsync(name, ...) returns a Promise.
 void exportOps(Napi::Env env, Napi::Object exports);

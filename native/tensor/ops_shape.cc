@@ -161,13 +161,15 @@ Thunk oneHot(OpArgs& a) {
   return [=]() -> c10::IValue { return torch::one_hot(x, classes); };
 }
 
-// to(x, dtype?, device?, copy?)
+// to(x, dtype?, device?, copy?, nonBlocking?): nonBlocking returns before a copy between pinned
+// host memory and a GPU is done (it is ordered on the GPU's stream like any kernel).
 Thunk to(OpArgs& a) {
   auto x = a.tensor(0);
   auto dtype = a.optDtype(1).value_or(x.scalar_type());
   auto device = a.has(2) ? a.device(2) : x.device();
   auto copy = a.boolean(3, false);
-  return [=]() -> c10::IValue { return x.to(device, dtype, /*non_blocking=*/false, copy); };
+  auto nonBlocking = a.boolean(4, false);
+  return [=]() -> c10::IValue { return x.to(device, dtype, nonBlocking, copy); };
 }
 
 }  // namespace

@@ -14,6 +14,7 @@ import { noGrad } from '../../lib/tensor/autograd';
 import { keep, tidy } from '../../lib/tensor/scope';
 import type { Tensor } from '../../lib/tensor/tensor';
 import type { Device } from '../../lib/tensor/dtype';
+import type { Precision } from '../../lib/clip/precision';
 import { stepListener, type Plugin, type StepContext, type StepEvent } from '../../lib/cl/plugin';
 import { DistillationPlugin } from '../../lib/cl/plugins/distillation';
 import { L2AnchorPlugin } from '../../lib/cl/plugins/l2-anchor';
@@ -56,10 +57,10 @@ function replay(rows: Tensor): ImageStream & { next(): Promise<Tensor> } {
 }
 
 /**
- * Reads the config and runs it, on `device` (default cpu; results come back as CPU tensors).
- * Async (training runs on worker threads).
+ * Reads the config and runs it, on `device` (default cpu; results come back as CPU tensors), in
+ * `precision` (default fp32). Async (training runs on worker threads).
  */
-export async function runReferenceFixture(dir: string, options: { device?: Device } = {}): Promise<ReferenceRunResult> {
+export async function runReferenceFixture(dir: string, options: { device?: Device; precision?: Precision } = {}): Promise<ReferenceRunResult> {
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(configFile)) throw new ZsclError(`${dir} has no config.json`, 'E_IO');
   const json = JSON.parse(fs.readFileSync(configFile, 'utf8')) as { model: unknown; run: ReferenceRunConfig };
@@ -69,6 +70,7 @@ export async function runReferenceFixture(dir: string, options: { device?: Devic
   const init = loadTensors(path.join(dir, 'init_weights.safetensors'));
   model.loadStateDict(init);
   if (options.device) model.to(options.device);
+  if (options.precision) model.precision = options.precision;
   const files: ReferenceRunResult['files'] = {};
   const trace: ReferenceRunResult['trace'] = { tasks: [] };
   let we: WeightEnsemblePlugin | undefined;

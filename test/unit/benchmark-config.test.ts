@@ -36,6 +36,7 @@ describe('benchmark configs', () => {
     ['not an object', [], /benchmark config: \(root\): expected an object, got array/],
     ['bad setting', { ...base, setting: 'x' }, /setting: expected 'mtil' or 'cil', got string 'x'/],
     ['unknown strategy', { ...base, strategy: 'magic' }, /strategy: expected one of /],
+    ['unknown precision', { ...base, precision: 'fp16' }, /precision: expected 'fp32', 'tf32', 'bf16'/],
     ['no model', { ...base, model: undefined }, /model: .*missing/],
     ['a model without checkpoint or config', { ...base, model: {} }, /model: expected "checkpoint" and\/or "config"/],
     ['no tokenizer vocab', { ...base, tokenizer: {} }, /tokenizer: expected \{ "vocab": PATH \}/],

@@ -123,6 +123,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
   const device = resolveDevice(run.device);
   const model = readAhead.model ?? loadModel(config, seed);
   if (device !== 'cpu') model.to(device);
+  model.precision = run.precision;
   const tokenizer = makeTokenizer(config, model);
   const truncate: Truncation = 'eot';
   // Prompts, reference texts and evaluation classifiers all tokenise here, so all land on the model's device.
@@ -142,6 +143,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
         workers,
         transform: train ? clipTrainTransform({ size }) : clipEvalTransform({ size }),
         onBadSample: 'skip',
+        device,
       }),
       device,
     );
@@ -176,6 +178,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
         workers,
         transform: clipEvalTransform({ size }),
         onBadSample: 'skip',
+        device,
       }),
       device,
     );
@@ -213,6 +216,7 @@ export function buildBenchmark(config: BenchmarkConfig, readAhead: BenchmarkRead
       evaluateInitial: evaluationConfig.initial,
       trainer: { labelSmoothing: training.labelSmoothing, trainMode: training.trainMode, nonFinite: training.nonFinite },
       checkpointEvery: run.checkpointEvery,
+      precision: run.precision,
       guard: guardSpec(config, tasks, size, evaluationConfig.batchSize, seed, device),
       config,
       method: config.name ?? config.strategy,
@@ -254,7 +258,7 @@ function evaluationSet(task: TaskData, size: number, batchSize: number, seed: nu
     classNames: task.classNames,
     templates: task.templates,
     batches: () => {
-      const loader = new DataLoader(test, { batchSize, transform: clipEvalTransform({ size }), onBadSample: 'skip' });
+      const loader = new DataLoader(test, { batchSize, transform: clipEvalTransform({ size }), onBadSample: 'skip', device });
       return (async function* () {
         for await (const b of loader) yield batchOnDevice({ images: b.images, labels: b.labels, skipped: b.skipped.length }, device);
       })();
@@ -270,6 +274,7 @@ function exampleSource(dataset: Dataset, size: number, device: Device): ExampleS
         batchSize: Math.max(1, indices.length),
         transform: clipEvalTransform({ size }),
         onBadSample: 'skip',
+        device,
       });
       for await (const b of loader) return batchOnDevice({ images: b.images, labels: b.labels }, device);
       throw new ZsclError('iCaRL: no exemplar image could be loaded', 'E_IO');

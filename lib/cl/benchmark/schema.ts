@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CIL_DATASETS } from '../../data/cil-class-orders';
 import { MTIL_ORDER_I } from '../../data/mtil';
 import { checkWithSchema } from '../../io/schema-check';
+import { PRECISIONS } from '../../clip/precision';
 import type { StrategyOptions } from '../strategies';
 import { STRATEGIES } from '../strategies';
 import { REFERENCE_LABEL_SMOOTHING } from '../trainer';
@@ -217,6 +218,13 @@ const benchmarkObjectSchema = object({
     .regex(/^(cpu|cuda(:\d+)?)$/, { error: "expected 'cpu', 'cuda' or 'cuda:N'" })
     .default('cpu')
     .meta({ description: "where the model trains and evaluates: 'cpu', 'cuda' or 'cuda:N' (`--device` overrides)" }),
+  precision: z
+    .enum(PRECISIONS, { error: `expected ${PRECISIONS.map((p) => `'${p}'`).join(', ')}` })
+    .default('fp32')
+    .meta({
+      description:
+        "numeric precision (`--precision` overrides): 'fp32' the reference exactly; 'tf32' TF32 matrix products on CUDA (fp32 on the CPU); 'bf16' matrix products and attention in bfloat16, autocast-style, the rest in float32 (docs/precision.md)",
+    }),
 });
 
 type Ctx = z.core.$RefinementCtx<z.output<typeof benchmarkObjectSchema>>;
@@ -292,14 +300,18 @@ export function referenceSettings(config: Pick<BenchmarkConfig, 'reference'>): z
   return checkWithSchema(referenceSchema, config.reference ?? {}, { source: 'benchmark config: reference', code: 'E_CONFIG' });
 }
 
-const runSchema = benchmarkObjectSchema.pick({ checkpointEvery: true, device: true });
+const runSchema = benchmarkObjectSchema.pick({ checkpointEvery: true, device: true, precision: true });
 
 /**
- * The run-wide keys of a config (checkpointEvery, device) with their defaults. Sync.
+ * The run-wide keys of a config (checkpointEvery, device, precision) with their defaults. Sync.
  * @throws ZsclError E_CONFIG when a key does not match the schema.
  */
-export function runSettings(config: Pick<BenchmarkConfig, 'checkpointEvery' | 'device'>): z.output<typeof runSchema> {
-  return checkWithSchema(runSchema, { checkpointEvery: config.checkpointEvery, device: config.device }, { source: 'benchmark config', code: 'E_CONFIG' });
+export function runSettings(config: Pick<BenchmarkConfig, 'checkpointEvery' | 'device' | 'precision'>): z.output<typeof runSchema> {
+  return checkWithSchema(
+    runSchema,
+    { checkpointEvery: config.checkpointEvery, device: config.device, precision: config.precision },
+    { source: 'benchmark config', code: 'E_CONFIG' },
+  );
 }
 
 /**
