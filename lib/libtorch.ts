@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ZsclError } from './errors';
+import { readJsonFile } from './io/json-file';
 
 /** What `scripts/prebuild.js` records beside a prebuilt addon. */
 export interface PrebuildLibtorch {
@@ -39,13 +40,16 @@ const preloaded = new Set<string>();
 export function prebuildLibtorch(addonFile: string): PrebuildLibtorch | undefined {
   const file = path.join(path.dirname(addonFile), PREBUILD_LIBTORCH_FILE);
   if (!fs.existsSync(file)) return undefined;
+  const damaged = (why: string, cause?: unknown) =>
+    new ZsclError(`zscl: ${file} is damaged (${why}). Fix: reinstall zscl (npm install zscl)`, 'E_NATIVE_LOAD', { cause });
+  let record: PrebuildLibtorch;
   try {
-    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as PrebuildLibtorch;
-    if (!Array.isArray(record.libraries)) throw new Error('no "libraries" list');
-    return record;
+    record = readJsonFile(file, { what: 'the prebuild record' }) as PrebuildLibtorch;
   } catch (error) {
-    throw new ZsclError(`zscl: ${file} is damaged (${(error as Error).message}). Fix: reinstall zscl (npm install zscl)`, 'E_NATIVE_LOAD', { cause: error });
+    throw damaged((error as Error).message, error);
   }
+  if (typeof record !== 'object' || record === null || !Array.isArray(record.libraries)) throw damaged('no "libraries" list');
+  return record;
 }
 
 /**

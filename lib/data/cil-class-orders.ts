@@ -3,9 +3,9 @@
  * assets/cil/ (see its README): class order k lists the dataset's class indices in the order the
  * steps learn them; the names are the prompts' class names (CLIP's curated ImageNet names).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError, describeValue } from '../errors';
+import { readJsonFile } from '../io/json-file';
 import { packageRoot } from '../native';
 
 /** Datasets with a shipped class order. */
@@ -20,13 +20,7 @@ const cache = new Map<string, unknown>();
 function readAsset(file: string): Record<string, unknown> {
   const full = path.join(CIL_ASSETS, file);
   if (!cache.has(full)) {
-    let text: string;
-    try {
-      text = fs.readFileSync(full, 'utf8');
-    } catch (error) {
-      throw new ZsclError(`cannot read the shipped class lists ${full}: ${(error as Error).message}`, 'E_IO', { cause: error });
-    }
-    cache.set(full, JSON.parse(text));
+    cache.set(full, readJsonFile(full, { what: 'the shipped class lists' }));
   }
   return cache.get(full) as Record<string, unknown>;
 }

@@ -76,13 +76,9 @@ export function mtilInfo(name: MtilDatasetName): MtilInfo {
   if (!MTIL_ORDER_I.includes(name))
     throw new ZsclError(`mtilInfo: unknown dataset ${describeValue(name)}; expected one of ${MTIL_ORDER_I.join(', ')}`, 'E_ARG');
   const file = path.join(datasetConfigDir, `${name}.json`);
-  try {
-    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as MtilInfo;
-    if (!Array.isArray(info.templates) || info.templates.length === 0) throw new Error('no templates');
-    return info;
-  } catch (error) {
-    throw new ZsclError(`mtilInfo: cannot read ${file}: ${(error as Error).message}`, 'E_CONFIG', { cause: error });
-  }
+  const info = readJsonFile(file, { what: 'mtilInfo: dataset config', code: 'E_CONFIG' }) as MtilInfo;
+  if (!Array.isArray(info.templates) || info.templates.length === 0) throw new ZsclError(`mtilInfo: dataset config ${file} has no templates`, 'E_CONFIG');
+  return info;
 }
 
 /** The reference's `underline_to_space`. */

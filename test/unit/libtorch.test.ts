@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findLibtorchFolder, preloadLibtorch, type PrebuildLibtorch } from '../../lib/libtorch';
+import { findLibtorchFolder, prebuildLibtorch, preloadLibtorch, type PrebuildLibtorch } from '../../lib/libtorch';
 import { coded } from '../support/errors';
 
 // Where a prebuild looks for libtorch (no library is loaded here: the folders hold empty files).
@@ -50,5 +50,18 @@ describe('libtorch lookup for prebuilds', () => {
     assert.throws(() => preloadLibtorch(pip, { ZSCL_LIBTORCH_SEARCH: '' }), coded('E_NATIVE_LOAD', 'pip install torch==2.4.*', 'LIBTORCH=/path/to/libtorch'));
     const empty = folderWith('empty', []);
     assert.throws(() => preloadLibtorch(debian, { LIBTORCH: empty }), coded('E_NATIVE_LOAD', `LIBTORCH=${empty} does not hold them`));
+  });
+
+  it('a damaged libtorch.json beside a prebuilt addon is E_NATIVE_LOAD naming the file and the fix', () => {
+    const folder = folderWith('prebuild', []);
+    const addon = path.join(folder, 'zscl.node');
+    const record = path.join(folder, 'libtorch.json');
+    assert.equal(prebuildLibtorch(addon), undefined);
+    fs.writeFileSync(record, '{"libraries": [');
+    assert.throws(() => prebuildLibtorch(addon), coded('E_NATIVE_LOAD', `${record} is damaged`, 'not valid JSON', 'npm install zscl'));
+    fs.writeFileSync(record, '{}');
+    assert.throws(() => prebuildLibtorch(addon), coded('E_NATIVE_LOAD', `${record} is damaged (no "libraries" list)`));
+    fs.writeFileSync(record, JSON.stringify(debian));
+    assert.deepEqual(prebuildLibtorch(addon), debian);
   });
 });
