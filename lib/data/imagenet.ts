@@ -5,13 +5,13 @@
  * as class folders `train/<wnid>/…` and `val/<wnid>/…` (sorted wnids give the labels). Class names
  * are the reference's (CLIP's curated names, shipped in assets/cil).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZsclError } from '../errors';
 import { cilReferenceClassNames } from './cil-class-orders';
 import type { Sample } from './dataset';
 import { ListDataset } from './dataset';
 import { imageFolder } from './image-folder';
+import { readTextLines } from './text-lines';
 import { requirePath } from './layout';
 
 const SPLIT_LAYOUT = [
@@ -35,11 +35,8 @@ export function imageNet100(root: string, subsetFile: string): ListDataset {
   const n = reference.names.length;
   const folderOf = new Map<number, string>();
   const samples: Sample[] = [];
-  const lines = fs.readFileSync(subsetFile, 'utf8').split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    const text = raw.trim();
-    if (text === '') return;
-    const where = `${subsetFile} line ${i + 1}`;
+  for (const { text, line } of readTextLines(subsetFile)) {
+    const where = `${subsetFile} line ${line}`;
     const parts = text.split(/\s+/);
     if (parts.length !== 2 || !/^\d+$/.test(parts[1]))
       throw new ZsclError(`${caller}: ${where}: expected '<path> <label>' but found '${text.slice(0, 80)}'`, 'E_FORMAT');
@@ -60,7 +57,7 @@ export function imageNet100(root: string, subsetFile: string): ListDataset {
     }
     const full = path.join(root, parts[0]);
     samples.push({ image: full, label, name: full });
-  });
+  }
   const empty = Array.from({ length: n }, (_, k) => k).filter((k) => !folderOf.has(k));
   if (empty.length > 0)
     throw new ZsclError(`${caller}: ${subsetFile} has no images of label(s) ${empty.slice(0, 10).join(', ')}${empty.length > 10 ? ', …' : ''}`, 'E_FORMAT');

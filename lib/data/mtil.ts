@@ -18,6 +18,7 @@ import { ListDataset, splitTrainTest } from './dataset';
 import { imageFolder } from './image-folder';
 import { comparePython, listSorted, requirePath } from './layout';
 import { matNumbers, matString, readMat } from './mat';
+import { readTextLines } from './text-lines';
 import { idxDataset } from './mnist';
 
 /** The MTIL task names. */
@@ -173,13 +174,6 @@ function image(file: string, label: number): Sample {
   return { image: file, label, name: file };
 }
 
-function readLines(file: string): string[] {
-  return fs
-    .readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== '');
-}
-
 const READERS: Record<MtilDatasetName, Reader> = {
   Aircraft(root, split) {
     const base = path.join(root, 'fgvc-aircraft-2013b', 'data');
@@ -190,14 +184,13 @@ const READERS: Record<MtilDatasetName, Reader> = {
     ];
     requirePath('mtilDataset(Aircraft)', path.join(base, 'variants.txt'), root, layout, 'file');
     requirePath('mtilDataset(Aircraft)', path.join(base, `images_variant_${split}.txt`), root, layout, 'file');
-    const classes = readLines(path.join(base, 'variants.txt')).map((l) => l.trim());
+    const classes = readTextLines(path.join(base, 'variants.txt')).map((l) => l.text);
     const index = new Map(classes.map((c, i) => [c, i]));
-    const samples = readLines(path.join(base, `images_variant_${split}.txt`)).map((line, i) => {
-      const trimmed = line.trim();
+    const samples = readTextLines(path.join(base, `images_variant_${split}.txt`)).map(({ text: trimmed, line }) => {
       const space = trimmed.indexOf(' ');
       const label = index.get(trimmed.slice(space + 1));
       if (space < 0 || label === undefined)
-        throw new ZsclError(`mtilDataset(Aircraft): line ${i + 1} of images_variant_${split}.txt names an unknown variant: '${trimmed}'`, 'E_FORMAT');
+        throw new ZsclError(`mtilDataset(Aircraft): line ${line} of images_variant_${split}.txt names an unknown variant: '${trimmed}'`, 'E_FORMAT');
       return image(path.join(base, 'images', `${trimmed.slice(0, space)}.jpg`), label);
     });
     return { samples, classNames: spaces(classes) };
@@ -239,13 +232,10 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const base = path.join(root, 'dtd', 'dtd');
     const layout = [`dtd/dtd/labels/${split}1.txt`, 'dtd/dtd/images/<class>/<image>.jpg'];
     requirePath('mtilDataset(DTD)', path.join(base, 'labels', `${split}1.txt`), root, layout, 'file');
-    const entries = readLines(path.join(base, 'labels', `${split}1.txt`)).map((line, i) => {
-      const parts = line.trim().split('/');
+    const entries = readTextLines(path.join(base, 'labels', `${split}1.txt`)).map(({ text, line }) => {
+      const parts = text.split('/');
       if (parts.length !== 2 || parts[0] === '' || parts[1] === '')
-        throw new ZsclError(
-          `mtilDataset(DTD): line ${i + 1} of ${path.join(base, 'labels', `${split}1.txt`)} is not '<class>/<image>': '${line.trim()}'`,
-          'E_FORMAT',
-        );
+        throw new ZsclError(`mtilDataset(DTD): line ${line} of ${path.join(base, 'labels', `${split}1.txt`)} is not '<class>/<image>': '${text}'`, 'E_FORMAT');
       return parts;
     });
     const classes = [...new Set(entries.map(([cls]) => cls))].sort(comparePython);
@@ -310,7 +300,7 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const file = split === 'train' ? 'trainval' : 'test';
     const layout = [`oxford-iiit-pet/annotations/${file}.txt`, 'oxford-iiit-pet/images/<breed>_<n>.jpg'];
     requirePath('mtilDataset(OxfordPet)', path.join(base, 'annotations', `${file}.txt`), root, layout, 'file');
-    const rows = readLines(path.join(base, 'annotations', `${file}.txt`)).map((line) => line.trim().split(/\s+/));
+    const rows = readTextLines(path.join(base, 'annotations', `${file}.txt`)).map(({ text }) => text.split(/\s+/));
     const breeds = new Map<number, string>();
     const samples = rows.map(([id, label]) => {
       const l = Number(label) - 1;
@@ -353,7 +343,7 @@ const READERS: Record<MtilDatasetName, Reader> = {
     const base = path.join(root, 'SUN397');
     const layout = ['SUN397/ClassName.txt', 'SUN397/<letter>/<class>[/<subclass>]/sun_<id>.jpg'];
     requirePath('mtilDataset(SUN397)', path.join(base, 'ClassName.txt'), root, layout, 'file');
-    const classes = readLines(path.join(base, 'ClassName.txt')).map((c) => c.slice(3).trim());
+    const classes = readTextLines(path.join(base, 'ClassName.txt')).map(({ raw }) => raw.slice(3).trim());
     const index = new Map(classes.map((c, i) => [c, i]));
     const files = rglobOrder(base, /^sun_[\s\S]*\.jpg$/);
     const samples = files.map((file) => {

@@ -11,6 +11,7 @@ import { cilReferenceClassNames } from './cil-class-orders';
 import type { Sample } from './dataset';
 import { ListDataset } from './dataset';
 import { listImages } from './image-folder';
+import { readTextLines } from './text-lines';
 import { requirePath } from './layout';
 
 const LAYOUT = [
@@ -69,7 +70,7 @@ export function tinyImageNet(root: string, split: 'train' | 'val', options: Tiny
   );
   const wnidsFile = path.join(dir, 'wnids.txt');
   requirePath(caller, wnidsFile, dir, LAYOUT, 'file');
-  const wnids = readLines(wnidsFile).map(({ text, line }) => {
+  const wnids = readTextLines(wnidsFile).map(({ text, line }) => {
     if (!/^\S+$/.test(text)) throw new ZsclError(`${caller}: ${wnidsFile} line ${line}: '${text}' is not a wnid (one wnid per line, no spaces)`, 'E_FORMAT');
     return { wnid: text, line };
   });
@@ -95,26 +96,13 @@ export function tinyImageNet(root: string, split: 'train' | 'val', options: Tiny
   return new TinyImageNetDataset(samples, classNames, ids);
 }
 
-function readLines(file: string): { text: string; line: number }[] {
-  let content: string;
-  try {
-    content = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ZsclError(`cannot read ${file}: ${(error as Error).message}`, 'E_IO', { cause: error });
-  }
-  return content
-    .split(/\r?\n/)
-    .map((text, i) => ({ text: text.trim(), line: i + 1 }))
-    .filter((l) => l.text !== '');
-}
-
 // words.txt maps every ImageNet wnid to "name, synonym, …"; the prompt uses the first.
 function wordsNames(dir: string, wnids: readonly string[]): string[] {
   const file = path.join(dir, 'words.txt');
   requirePath('tinyImageNet', file, dir, LAYOUT, 'file');
   const wanted = new Set(wnids);
   const names = new Map<string, string>();
-  for (const { text, line } of readLines(file)) {
+  for (const { text, line } of readTextLines(file)) {
     const tab = text.indexOf('\t');
     if (tab < 0) throw new ZsclError(`tinyImageNet: ${file} line ${line}: expected '<wnid>\\t<names>' but found no tab`, 'E_FORMAT');
     const wnid = text.slice(0, tab).trim();
@@ -167,7 +155,7 @@ function valSamples(dir: string, label: ReadonlyMap<string, number>): Sample[] {
   const present = new Set(fs.readdirSync(imagesDir));
   const seen = new Set<string>();
   const samples: Sample[] = [];
-  for (const { text, line } of readLines(annotations)) {
+  for (const { text, line } of readTextLines(annotations)) {
     const [file, wnid] = text.split('\t');
     if (file === undefined || wnid === undefined || file.trim() === '' || wnid.trim() === '') {
       throw new ZsclError(`tinyImageNet: ${annotations} line ${line}: expected '<file>\\t<wnid>\\t…' but found '${text.slice(0, 60)}'`, 'E_FORMAT');
