@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { ZsclError } from '../errors';
 import { parseSafetensors, writeSafetensors } from '../io/safetensors';
 import { toTensorDType } from '../io/safetensors-dtypes';
-import { readFileBytes } from '../io/read-file';
+import { readFileBytes, readFileHead } from '../io/read-file';
 import { cat, fromBytes } from '../tensor/create';
 import { native } from '../native';
 import { tidy } from '../tensor/scope';
@@ -22,7 +22,8 @@ import type { CheckpointLayout } from './checkpoint-format';
 import { CONFIG_METADATA_KEY, checkpointContainer, isHuggingFaceLayout, refusedContainer, storedModelConfig } from './checkpoint-format';
 import { readCheckpointTensorsAsync, tensorsByName } from './checkpoint-read-async';
 import type { RawTensor } from './torch-archive';
-import { openTorchZip, readTorchSaveState } from './torch-archive';
+import { openTorchZip, readTorchSaveState, torchZipKind } from './torch-archive';
+import { zipRecordNames } from './torch-zip';
 
 export { CONFIG_METADATA_KEY, type CheckpointLayout } from './checkpoint-format';
 
@@ -104,7 +105,7 @@ export function readCheckpoint(
   options: Pick<LoadClipOptions, 'allowCodeExecution'> = {},
 ): { tensors: Map<string, Tensor>; config?: ClipConfig; activation?: ClipActivation; layout: CheckpointLayout } {
   if (!fs.existsSync(path)) throw new ZsclError(`checkpoint ${path} does not exist`, 'E_IO');
-  const parsed = parseCheckpoint(readFileBytes(path), path, options);
+  const parsed = parseCheckpoint(path, options);
   const tensors =
     parsed.entries === 'torchscript'
       ? tensorsByName(native().ops.jitLoadParameters(path))
@@ -121,17 +122,20 @@ interface ParsedCheckpoint {
   layout: CheckpointLayout;
 }
 
-/** Tells the format from the bytes and reads what needs no native code. Sync. */
-function parseCheckpoint(bytes: Uint8Array, path: string, options: Pick<LoadClipOptions, 'allowCodeExecution'>): ParsedCheckpoint {
-  const container = checkpointContainer(bytes);
-  if (container === 'zip') {
-    const zip = openTorchZip(bytes, path);
-    if (zip.kind === 'torch-save') return { entries: readTorchSaveState(zip, path), layout: 'openai' };
+/**
+ * Tells the format from the first bytes and reads what needs no native code. A TorchScript archive
+ * is told by its zip directory alone and left for libtorch to read. Sync.
+ */
+function parseCheckpoint(path: string, options: Pick<LoadClipOptions, 'allowCodeExecution'>): ParsedCheckpoint {
+  const container = checkpointContainer(readFileHead(path, 8));
+  if (container === 'zip' && torchZipKind(zipRecordNames(path), path).kind === 'torchscript') {
     if (!options.allowCodeExecution) throw refusedContainer(path, 'torchscript');
     // OpenAI's TorchScript CLIP models all use QuickGELU.
     return { entries: 'torchscript', activation: 'quick_gelu', layout: 'openai' };
   }
   if (container === 'legacy-pickle') throw refusedContainer(path, 'legacy-pickle');
+  const bytes = readFileBytes(path);
+  if (container === 'zip') return { entries: readTorchSaveState(openTorchZip(bytes, path), path), layout: 'openai' };
   const file = parseSafetensors(bytes, path);
   const entries = new Map([...file.tensors.values()].map((e) => [e.name, { bytes: e.bytes, shape: e.shape, dtype: toTensorDType(e.dtype) }]));
   const config = storedModelConfig(file.metadata, path);

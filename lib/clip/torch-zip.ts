@@ -4,7 +4,7 @@
  * file a record at a time without holding the archive. Only the central directory is trusted for
  * sizes; every offset is bounds-checked.
  */
-import type fs from 'node:fs';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ZsclError } from '../errors';
@@ -160,6 +160,34 @@ export function readZipRecords(bytes: Uint8Array, name: string): ZipRecords {
     });
   }
   return records;
+}
+
+/**
+ * The record names of the zip archive at `path`, reading only its end records and central
+ * directory (enough to tell a TorchScript archive, which libtorch then reads itself). Sync.
+ * @throws ZsclError E_FORMAT naming `path` for anything malformed; E_IO when reading fails.
+ */
+export function zipRecordNames(path: string): string[] {
+  const fail = failFor(path);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(path, 'r');
+    const length = fs.fstatSync(fd).size;
+    const read = (start: number, n: number): Window => {
+      const bytes = new Uint8Array(n);
+      return { bytes: bytes.subarray(0, fs.readSync(fd!, bytes, 0, n, start)), start };
+    };
+    const tailStart = Math.max(0, length - TAIL_BYTES);
+    let place = findDirectory(read(tailStart, length - tailStart), length, fail);
+    if ('zip64At' in place) place = readZip64Record(read(place.zip64At, ZIP64_EOCD_BYTES), place.zip64At, fail);
+    if (place.offset > length) fail('truncated');
+    return readDirectory(read(place.offset, Math.min(place.size, length - place.offset)), place.count, fail).map((e) => e.name);
+  } catch (error) {
+    if (error instanceof ZsclError) throw error;
+    throw new ZsclError(`cannot read ${path}: ${(error as Error).message}`, 'E_IO', { cause: error });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }
 
 /**

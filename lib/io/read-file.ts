@@ -39,6 +39,28 @@ export function readFileBytes(path: string): Uint8Array {
 }
 
 /**
+ * The first `length` bytes of `path` (fewer when the file is shorter). Sync.
+ * @throws ZsclError E_IO as {@link readFileBytes}.
+ */
+export function readFileHead(path: string, length: number): Uint8Array {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (error) {
+    throw ioError(path, error);
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) throw new ZsclError(`cannot read ${path}: not a regular file`, 'E_IO');
+    const head = new Uint8Array(length);
+    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
+  } catch (error) {
+    throw ioError(path, error);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Promise form of {@link readFileBytes}: the reads run on libuv's thread pool. Async.
  * @throws (rejects) ZsclError E_IO as {@link readFileBytes}.
  */
