@@ -11,12 +11,19 @@ import type { Tensor } from '../tensor/tensor';
 import { batchOnDevice } from './device';
 import type { Batch, BatchStream, ImageStream } from './task';
 
+/** A {@link LoaderStream}'s position: the loader's, with the images skipped up to it. */
+interface LoaderStreamState extends LoaderState {
+  skipped?: number;
+}
+
 /** Labelled batches from a loader, epoch after epoch, on `device` (the model's; default the CPU). */
 export class LoaderStream implements BatchStream {
   private iterator: AsyncIterator<LoaderBatch> | undefined;
   private keys: readonly number[] | undefined;
   private group: ProcessGroup | undefined;
   private peerSkipped = 0;
+  /** Images skipped before the restored position (a resumed run), less those counted since. */
+  private skippedBefore = 0;
 
   constructor(
     readonly loader: DataLoader,
@@ -59,9 +66,12 @@ export class LoaderStream implements BatchStream {
     return this.loader.transform.kind === 'eval' ? this.keys : undefined;
   }
 
-  /** Images skipped so far because they could not be read (over every epoch since this stream was made; over all ranks when sharded). */
+  /**
+   * Images skipped so far because they could not be read: over every epoch since this stream was
+   * made, plus those its restored state counted (a resumed run); over all ranks when sharded.
+   */
   skippedCount(): number {
-    return this.loader.skippedCount + this.peerSkipped;
+    return this.skippedBefore + this.loader.skippedCount + this.peerSkipped;
   }
 
   /** Data-parallel: from now on reads only this rank's rows of each batch (see {@link BatchStream.shard}). */
@@ -72,13 +82,18 @@ export class LoaderStream implements BatchStream {
     this.group = group.worldSize > 1 ? group : undefined;
   }
 
-  state(): LoaderState {
-    return this.loader.state();
+  /** The loader's position and the images skipped before it (so a resumed run keeps counting from there). */
+  state(): LoaderStreamState {
+    return { ...this.loader.state(), skipped: this.skippedCount() };
   }
 
   restore(state: unknown): void {
     this.closeIterator();
-    this.loader.restore(state as LoaderState);
+    const saved = state as LoaderStreamState;
+    this.loader.restore(saved);
+    // States saved before the count was kept have none: the count then starts again from 0.
+    const skipped = saved.skipped !== undefined && Number.isSafeInteger(saved.skipped) && saved.skipped >= 0 ? saved.skipped : 0;
+    this.skippedBefore = skipped - this.loader.skippedCount - this.peerSkipped;
   }
 
   // Prefetched batches are dropped; the loader's position is that of the next batch to consume.
