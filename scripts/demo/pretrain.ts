@@ -1,7 +1,14 @@
 /**
  * Contrastive pretraining of the demo's small CLIP on the rendered, captioned world (CLIP's
- * symmetric InfoNCE, learnable temperature, byte-level tokens). Seeded end to end: the same seed,
+ * symmetric InfoNCE, learnable temperature, word-level tokens). Seeded end to end: the same seed,
  * config and thread count give the same model.
+ *
+ * The captions mix two kinds, as web alt-text does: full descriptions of world scenes ("two
+ * striped red circles on a noisy blue background") and, with probability `promptCaptionRate`,
+ * short captions that name one attribute of a one-class scene in the words of a prompt ("a photo
+ * of a star.", "a photo of three objects."). Only the short kind teaches a model this small to
+ * see shapes, textures and counts in a few thousand steps; the task test sets are drawn from
+ * other seeds, so no test image is ever seen.
  */
 import type { ClipConfig } from '../../lib/clip/config';
 import { ClipModel } from '../../lib/clip/model';
@@ -14,7 +21,9 @@ import { tidyAsync } from '../../lib/tensor/scope';
 import { Optimizer } from '../../lib/cl/optimizer';
 import { cosineWithWarmup } from '../../lib/cl/schedule';
 import { demoTokenizer } from '../../lib/demo/tokenizer';
-import { createCaptionedWorld, Rng } from '../../lib/demo/world';
+import { fillTemplate } from '../../lib/clip/zero-shot';
+import { createCaptionedWorld, Rng, WORLD_TASKS } from '../../lib/demo/world';
+import type { CaptionedBatch, WorldTask } from '../../lib/demo/world';
 
 export interface PretrainOptions {
   config: ClipConfig;
@@ -24,9 +33,28 @@ export interface PretrainOptions {
   lr: number;
   warmup: number;
   weightDecay: number;
+  /** Share of captions that name one attribute in prompt words (see the file comment). */
+  promptCaptionRate: number;
+  /** World tasks whose prompts the short captions use. */
+  promptTasks: readonly string[];
   /** Called every `logEvery` steps. */
-  onProgress?: (p: { step: number; steps: number; loss: number; logitScale: number; seconds: number }) => void;
+  onProgress?: (p: { step: number; steps: number; loss: number; logitScale: number; seconds: number; model: ClipModel }) => void | Promise<void>;
   logEvery?: number;
+}
+
+/** A batch of world captions where a `rate` share is replaced by one-attribute prompt captions. */
+function mixedBatch(world: ReturnType<typeof createCaptionedWorld>, tasks: readonly WorldTask[], rate: number, rng: Rng, n: number): CaptionedBatch {
+  const batch = world.batch(rng, n);
+  const captions = [...batch.captions];
+  const per = batch.images.length / n;
+  for (let i = 0; i < n; i++) {
+    if (!rng.chance(rate)) continue;
+    const task = tasks[rng.int(tasks.length)];
+    const one = task.sample(rng, 1);
+    batch.images.set(one.images, i * per);
+    captions[i] = fillTemplate(task.templates[rng.int(task.templates.length)], task.classNames[one.labels[0]]);
+  }
+  return { ...batch, captions };
 }
 
 /**
@@ -37,7 +65,13 @@ export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipMod
   if (!Number.isInteger(options.steps) || options.steps < 1) throw new ZsclError(`pretrain: steps must be ≥ 1, got ${options.steps}`, 'E_ARG');
   const model = ClipModel.create(options.config, { seed: options.seed });
   const tokenizer = demoTokenizer(options.config);
-  const world = createCaptionedWorld({ size: options.config.imageResolution });
+  const size = options.config.imageResolution;
+  const world = createCaptionedWorld({ size });
+  const tasks = options.promptTasks.map((name) => {
+    const make = WORLD_TASKS[name];
+    if (!make) throw new ZsclError(`pretrain: unknown world task ${JSON.stringify(name)}; expected one of ${Object.keys(WORLD_TASKS).join(', ')}`, 'E_ARG');
+    return make({ size });
+  });
   const rng = Rng.fromSeed(options.seed);
   // CLIP trains the temperature too; decay applies to weights, not gains/biases/embeddings (as open_clip).
   const decay: ReturnType<ClipModel['parameter']>[] = [];
@@ -55,7 +89,7 @@ export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipMod
   const started = performance.now();
   try {
     for (let step = 0; step < options.steps; step++) {
-      const batch = world.batch(rng, options.batchSize);
+      const batch = mixedBatch(world, tasks, options.promptCaptionRate, rng, options.batchSize);
       const loss = await tidyAsync(async () => {
         const images = tensor(batch.images, { shape: [...batch.shape] });
         const tokens = tokenizeToTensor(tokenizer, batch.captions, { truncate: 'eot' });
@@ -74,7 +108,14 @@ export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipMod
         return total.item();
       });
       if (options.onProgress && (step % (options.logEvery ?? 25) === 0 || step === options.steps - 1)) {
-        options.onProgress({ step, steps: options.steps, loss, logitScale: Math.exp(logitScale.item()), seconds: (performance.now() - started) / 1000 });
+        await options.onProgress({
+          step,
+          steps: options.steps,
+          loss,
+          logitScale: Math.exp(logitScale.item()),
+          seconds: (performance.now() - started) / 1000,
+          model,
+        });
       }
     }
   } finally {

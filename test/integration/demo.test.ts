@@ -14,7 +14,8 @@ describe('demo', function () {
   it('ships its pretrained model (≤ 20 MB) with the record of how it was made', () => {
     assert.ok(fs.statSync(DEMO_MODEL).size <= 20 * 2 ** 20);
     const record = JSON.parse(fs.readFileSync(path.join(path.dirname(DEMO_MODEL), 'demo-clip.json'), 'utf8'));
-    assert.deepEqual(Object.keys(record.settings).sort(), ['batch', 'lr', 'seed', 'steps', 'threads']);
+    assert.deepEqual(Object.keys(record.settings).sort(), ['batch', 'lr', 'promptCaptionRate', 'promptTasks', 'seed', 'steps', 'threads']);
+    assert.equal(record.device.kind, 'cpu');
     assert.ok(Object.keys(record.zeroShot).length >= 4);
   });
 

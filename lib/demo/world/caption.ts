@@ -29,6 +29,18 @@ export const GENERIC_NOUNS = { singular: ['object', 'shape'], plural: ['objects'
 
 const FRAMES = ['', '', 'a photo of ', 'a picture of ', 'an image of ', 'a drawing of ', 'a rendering of '];
 
+/**
+ * Every word the caption code itself writes (attribute names come from vocabulary.ts): the demo's
+ * word-level tokenizer is built from these, and a test checks sampled captions against it.
+ */
+export const CAPTION_WORDS: readonly string[] = [
+  ...FRAMES.flatMap((f) => f.split(' ')),
+  ...Object.values(POSITION_PHRASES).flatMap((p) => p.split(' ')),
+  ...Object.values(GENERIC_NOUNS).flat(),
+  ...['there', 'is', 'are', 'a', 'an', 'the', 'in', 'on', 'at', 'with', 'and', 'digit', 'number', 'letter'],
+  ...['background', 'noisy', 'gradient', 'from', 'to'],
+].filter((w) => w !== '');
+
 interface Group {
   readonly object: SceneObject;
   readonly count: number;

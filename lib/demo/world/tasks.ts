@@ -112,7 +112,8 @@ function buildTask(definition: TaskDefinition, options: WorldTaskOptions, caller
 
 /**
  * Which shape: circle, square, triangle, star, heart, cross, hexagon, ring, diamond, moon.
- * One or two objects of any colour and texture. Synchronous.
+ * One large object of any colour and texture (at 32 px a small star and a small hexagon are a
+ * few pixels apart). Synchronous.
  * @throws ZsclError E_ARG for an invalid size, seed or class list.
  */
 export function shapeTask(options: WorldTaskOptions = {}): WorldTask {
@@ -121,7 +122,7 @@ export function shapeTask(options: WorldTaskOptions = {}): WorldTask {
       name: 'shapes',
       vocabulary: SHAPES,
       templates: ['a photo of a {}.', 'a drawing of a {}.', 'a picture of a {}.', 'a rendering of a {}.'],
-      sceneOptions: (c) => ({ shapes: [c as ShapeName], counts: [1, 2], glyphProbability: 0 }),
+      sceneOptions: (c) => ({ shapes: [c as ShapeName], counts: [1], sizes: ['large'], glyphProbability: 0 }),
     },
     options,
     'shapeTask',
