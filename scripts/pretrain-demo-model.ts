@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { loadModelConfig } from '../lib/clip/config';
+import { loadModelConfig, type ClipConfig } from '../lib/clip/config';
 import { saveClip } from '../lib/clip/checkpoint';
 import { pretrainOnWorld } from './demo/pretrain';
 import { worldZeroShotScores } from './demo/zero-shot-scores';
@@ -39,6 +39,7 @@ interface Options {
   threads: string;
   promptCaptions: string;
   promptTasks: string;
+  modelConfig: string;
   evalEvery?: string;
   snapshots?: string;
   out: string;
@@ -54,13 +55,16 @@ async function main(): Promise<void> {
     .option('--threads <n>', 'libtorch threads', '2')
     .option('--prompt-captions <x>', 'share of one-attribute prompt captions', '0.5')
     .option('--prompt-tasks <list>', 'world tasks whose prompts those captions use', 'shapes,colours,counts,textures,glyph-digits')
+    .option('--model-config <name|file>', 'model config (a configs/models name or a JSON file)', 'demo')
     .option('--eval-every <n>', 'print zero-shot scores every n steps')
     .option('--snapshots <dir>', 'with --eval-every, also save the model there each time')
     .option('--out <file>', 'weights file', path.join(assetDir, 'demo-clip.safetensors'))
     .option('--verify', 'retrain with the recorded settings and compare zero-shot scores (within 2 points)')
     .parse()
     .opts<Options>();
-  const recorded = o.verify ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: PretrainSettings; zeroShot: Record<string, number> }) : undefined;
+  const recorded = o.verify
+    ? (JSON.parse(fs.readFileSync(record, 'utf8')) as { settings: PretrainSettings; config: ClipConfig; zeroShot: Record<string, number> })
+    : undefined;
   const settings: PretrainSettings = recorded?.settings ?? {
     steps: Number(o.steps),
     batch: Number(o.batch),
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
     promptTasks: o.promptTasks.split(',').map((t) => t.trim()),
   };
   setNumThreads(settings.threads);
-  const config = loadModelConfig('demo');
+  const config = recorded?.config ?? loadModelConfig(o.modelConfig);
   const started = performance.now();
   const model = await pretrainOnWorld({
     config,

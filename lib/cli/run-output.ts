@@ -33,3 +33,19 @@ export function methodsTable(results: ReportMethod[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * Each task's accuracy right after training it (the matrix diagonal; for a method that does not
+ * train, its zero-shot accuracy) per method, with the mean, as Markdown: whether each task was learnt.
+ */
+export function diagonalTable(results: ReportMethod[]): string {
+  const withMatrix = results.filter((r) => 'matrix' in r);
+  if (withMatrix.length === 0) return '';
+  const tasks = withMatrix[0].matrix.tasks;
+  const lines = [`| Method | ${tasks.join(' | ')} | mean |`, `| --- |${' ---: |'.repeat(tasks.length + 1)}`];
+  for (const r of withMatrix) {
+    const diagonal = r.matrix.accuracy.map((row, i) => row[i]);
+    lines.push(`| ${r.method} | ${diagonal.map(fixed).join(' | ')} | ${fixed(diagonal.reduce((a, b) => a + b, 0) / diagonal.length)} |`);
+  }
+  return lines.join('\n');
+}

@@ -34,4 +34,11 @@ describe('demo', function () {
     assert.ok(summary.seconds > 0);
     for (const file of ['report/report.html', 'report/report.md', 'results.json']) assert.ok(fs.existsSync(path.join(root, 'a', file)), file);
   });
+
+  it('refuses a task the sequence does not have, naming the ones it has (E_ARG)', async () => {
+    await assert.rejects(
+      runDemo({ dir: path.join(root, 'unknown'), tasks: ['digits', 'letters'] }),
+      (error: Error & { code?: string }) => error.code === 'E_ARG' && /unknown task letters/.test(error.message) && /digits, fashion/.test(error.message),
+    );
+  });
 });

@@ -6,7 +6,9 @@ import { renderScene } from '../../lib/demo/world/render';
 import { isHomogeneous } from '../../lib/demo/world/scene';
 import { SHAPE_DISTANCE } from '../../lib/demo/world/shapes';
 import type { Scene, SceneObject } from '../../lib/demo/world/scene';
-import { WORLD_TASKS, colourTask, countTask, digitGlyphTask, letterTask, shapeTask, textureTask } from '../../lib/demo/world/tasks';
+import { POSITION_PHRASES } from '../../lib/demo/world/caption';
+import { WORLD_TASKS, colourTask, countTask, digitGlyphTask, letterTask, positionTask, shapeTask, textureTask } from '../../lib/demo/world/tasks';
+import { POSITIONS, POSITION_OFFSETS } from '../../lib/demo/world/vocabulary';
 import type { LabelledBatch, WorldTask } from '../../lib/demo/world/tasks';
 import type { Rgb, ShapeName, TextureName } from '../../lib/demo/world/vocabulary';
 import { ZsclError } from '../../lib/errors';
@@ -98,6 +100,7 @@ describe('demo world: classification tasks', () => {
         ['colours', 12],
         ['counts', 6],
         ['textures', 5],
+        ['positions', 9],
         ['letters', 26],
         ['glyph-digits', 10],
       ],
@@ -155,6 +158,7 @@ describe('demo world: classification tasks', () => {
           textures: o.texture,
           letters: o.kind === 'glyph' ? o.glyph : '',
           'glyph-digits': o.kind === 'glyph' ? o.glyph : '',
+          positions: scene.position === undefined ? '' : POSITION_PHRASES[scene.position],
         }[t.name];
         assert.equal(actual, name, t.name);
       });
@@ -191,6 +195,26 @@ describe('demo world: classification tasks', () => {
       if (distances.indexOf(Math.min(...distances)) === test.labels[i]) correct++;
     }
     assert.ok(correct / test.labels.length >= 0.95, `nearest-centroid accuracy ${correct}/${test.labels.length}`);
+  });
+
+  it('positions: the foreground centroid lies on the named side (>= 95 %)', () => {
+    const task = positionTask();
+    const test = task.testSet(270);
+    let correct = 0;
+    for (let i = 0; i < test.labels.length; i++) {
+      const mask = foreground(imageBytes(test, i), backgroundRgb(test.scenes[i]), 0.5);
+      let x = 0;
+      let y = 0;
+      let n = 0;
+      mask.forEach((on, p) => {
+        if (on) [x, y, n] = [x + (p % S), y + Math.floor(p / S), n + 1];
+      });
+      const side = (v: number): number => (v / n < S / 2 - 4 ? -1 : v / n > S / 2 + 3 ? 1 : 0);
+      const name = POSITIONS.find((p) => POSITION_PHRASES[p] === task.classNames[test.labels[i]])!;
+      const [dx, dy] = POSITION_OFFSETS[name];
+      if (side(x) === dx && side(y) === dy) correct++;
+    }
+    assert.ok(correct / test.labels.length >= 0.95, `centroid on the named side for ${correct}/${test.labels.length}`);
   });
 
   it('counts: the number of separate blobs in the image is the label (>= 95 %)', () => {

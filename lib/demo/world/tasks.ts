@@ -13,7 +13,8 @@ import { Rng } from './random';
 import { checkImageSize } from './render';
 import { createSceneSampler } from './scene';
 import type { Scene, SceneOptions, SceneSampler } from './scene';
-import { COLOURS, COUNT_WORDS, DIGITS, LETTERS, SHAPES, TEXTURES } from './vocabulary';
+import { COLOURS, COUNT_WORDS, DIGITS, LETTERS, POSITIONS, SHAPES, TEXTURES } from './vocabulary';
+import { POSITION_PHRASES } from './caption';
 import type { ColourName, ShapeName, TextureName } from './vocabulary';
 
 /** Images with one class index per image. */
@@ -112,8 +113,8 @@ function buildTask(definition: TaskDefinition, options: WorldTaskOptions, caller
 
 /**
  * Which shape: circle, square, triangle, star, heart, cross, hexagon, ring, diamond, moon.
- * One large object of any colour and texture (at 32 px a small star and a small hexagon are a
- * few pixels apart). Synchronous.
+ * One large solid object of any colour (at 32 px a small star and a small hexagon are a few
+ * pixels apart, and a fill pattern hides the outline). Synchronous.
  * @throws ZsclError E_ARG for an invalid size, seed or class list.
  */
 export function shapeTask(options: WorldTaskOptions = {}): WorldTask {
@@ -122,7 +123,7 @@ export function shapeTask(options: WorldTaskOptions = {}): WorldTask {
       name: 'shapes',
       vocabulary: SHAPES,
       templates: ['a photo of a {}.', 'a drawing of a {}.', 'a picture of a {}.', 'a rendering of a {}.'],
-      sceneOptions: (c) => ({ shapes: [c as ShapeName], counts: [1], sizes: ['large'], glyphProbability: 0 }),
+      sceneOptions: (c) => ({ shapes: [c as ShapeName], counts: [1], sizes: ['large'], textures: ['solid'], glyphProbability: 0 }),
     },
     options,
     'shapeTask',
@@ -191,6 +192,25 @@ export function textureTask(options: WorldTaskOptions = {}): WorldTask {
 }
 
 /**
+ * Where the object is: centre, left, right, top, bottom and the four corners, as captions say it
+ * ("on the left", "at the top right"). One small object of any shape, colour and fill. Synchronous.
+ * @throws ZsclError E_ARG for an invalid size, seed or class list.
+ */
+export function positionTask(options: WorldTaskOptions = {}): WorldTask {
+  const byPhrase = new Map(POSITIONS.map((p) => [POSITION_PHRASES[p], p]));
+  return buildTask(
+    {
+      name: 'positions',
+      vocabulary: [...byPhrase.keys()],
+      templates: ['a photo of an object {}.', 'a photo of a shape {}.', 'a drawing of a shape {}.', 'a shape {}.'],
+      sceneOptions: (c) => ({ positions: [byPhrase.get(c)!], counts: [1], sizes: ['small'], glyphProbability: 0 }),
+    },
+    options,
+    'positionTask',
+  );
+}
+
+/**
  * Which letter: A-Z rendered in DejaVu Sans, one large glyph of any colour. Synchronous.
  * @throws ZsclError E_ARG for an invalid size, seed or class list.
  */
@@ -230,6 +250,7 @@ export const WORLD_TASKS: Readonly<Record<string, (options?: WorldTaskOptions) =
   colours: colourTask,
   counts: countTask,
   textures: textureTask,
+  positions: positionTask,
   letters: letterTask,
   'glyph-digits': digitGlyphTask,
 };
