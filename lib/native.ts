@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
+import { blasWarning } from './blas-check';
 import { ZsclError } from './errors';
 import { prebuildLibtorch, preloadLibtorch } from './libtorch';
 
@@ -35,7 +36,8 @@ export interface RuntimeInfo {
   torchVersion: string;
   torchBuiltAgainst: string;
   torchLibrary: string;
-  blas: { name: 'openblas' | 'mkl' | 'reference' | 'unknown'; library: string; detail?: string };
+  /** `threading`: OpenBLAS's own threads (openblas_get_parallel), when OpenBLAS serves the products. */
+  blas: { name: 'openblas' | 'mkl' | 'reference' | 'unknown'; library: string; detail?: string; threading?: 'openmp' | 'pthread' | 'sequential' };
   parallel: string;
   cudaAvailable: boolean;
   cudaCompiled: boolean;
@@ -174,10 +176,6 @@ function explainLoadFailure(error: unknown): ZsclError {
 function warnIfSlowBlas(loaded: NativeAddon): void {
   if (blasWarned || process.env.ZSCL_NO_BLAS_WARNING) return;
   blasWarned = true;
-  if (loaded.runtimeInfo().blas.name !== 'reference') return;
-  process.emitWarning(
-    'libtorch is using the reference BLAS, which makes matrix products about 30x slower. ' +
-      'Fix: sudo apt-get install -y libopenblas0-openmp (set ZSCL_NO_BLAS_WARNING=1 to silence).',
-    { code: 'ZSCL_SLOW_BLAS' },
-  );
+  const warning = blasWarning(loaded.runtimeInfo().blas);
+  if (warning) process.emitWarning(`${warning} (set ZSCL_NO_BLAS_WARNING=1 to silence).`, { code: 'ZSCL_SLOW_BLAS' });
 }

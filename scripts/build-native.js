@@ -9,7 +9,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { findLibtorch } = require('./libtorch');
-const { ensurePackages, isDebianLike, aptCommand } = require('./system-packages');
+const { ensurePackages, preferOpenmpBlas, isDebianLike, aptCommand } = require('./system-packages');
 
 const root = path.resolve(__dirname, '..');
 const gyp = process.argv.includes('--gyp');
@@ -46,6 +46,7 @@ function locate() {
 }
 
 const torch = locate();
+preferOpenmpBlas();
 // The JPEG fast path needs libjpeg's headers; without them the addon builds without it (sharp
 // decodes JPEGs then), so a missing package is a note, not a failure.
 const missingJpeg = ensurePackages(['libjpeg62-turbo-dev']);

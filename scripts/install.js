@@ -2,11 +2,12 @@
 'use strict';
 // npm install hook: use a prebuilt addon when one loads here, else build from source. On
 // Debian/Ubuntu as root, missing system packages (libtorch-dev, OpenBLAS, Fashion-MNIST, fonts)
-// are installed with apt first; otherwise the exact command is printed. Nothing is downloaded.
+// are installed with apt first, and the OpenMP build of OpenBLAS is selected; otherwise the exact
+// command is printed. Nothing is downloaded.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { PACKAGES, ensurePackages, aptCommand } = require('./system-packages');
+const { PACKAGES, ensurePackages, preferOpenmpBlas, aptCommand } = require('./system-packages');
 
 const root = path.resolve(__dirname, '..');
 
@@ -19,6 +20,7 @@ function addonLoads() {
 }
 
 const missing = ensurePackages();
+preferOpenmpBlas();
 if (missing.length) {
   console.warn(`zscl: missing system packages: ${missing.join(', ')}`);
   for (const name of missing) console.warn(`  ${name}: ${PACKAGES.find((p) => p.name === name)?.why ?? ''}`);

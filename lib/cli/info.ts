@@ -1,5 +1,6 @@
 /** `zscl info`: versions, where libtorch was found, BLAS, threads, CUDA devices. */
 import type { Command } from 'commander';
+import { blasThreading, blasWarning } from '../blas-check';
 import { systemInfo } from '../runtime';
 
 export function registerInfo(program: Command): void {
@@ -13,14 +14,17 @@ export function registerInfo(program: Command): void {
         console.log(JSON.stringify(info, null, 2));
         return;
       }
-      const blas = info.blas.name === 'reference' ? 'reference BLAS (slow: apt-get install libopenblas0-openmp)' : info.blas.name;
+      const threading = blasThreading(info.blas);
+      const blas = `${info.blas.name}${threading ? ` (${threading})` : ''}`;
+      const warning = blasWarning(info.blas);
       const rows: [string, string][] = [
         ['zscl', info.zsclVersion],
         ['node', info.node],
         ['libtorch', info.torchVersion],
         ['libtorch library', info.torchLibrary || info.torchBuiltAgainst],
         ['libtorch found via', info.libtorchSource ?? 'prebuild'],
-        ['BLAS', `${blas}${info.blas.library ? ` (${info.blas.library})` : ''}`],
+        ['BLAS', `${blas}${info.blas.library ? ` ${info.blas.library}` : ''}`],
+        ...(warning ? [['BLAS warning', warning] as [string, string]] : []),
         ['threads', String(info.threads)],
         [
           'CUDA',

@@ -4,6 +4,11 @@
 
 #include <cmath>
 
+#if TORCH_VERSION_MAJOR < 2
+#include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#endif
+
 #include "clip/quick_gelu.h"
 
 namespace zscl {
@@ -79,6 +84,80 @@ torch::Tensor LayerNormFp32Impl::forward(const torch::Tensor& x) {
 
 namespace {
 
+#if TORCH_VERSION_MAJOR < 2
+// libtorch 1.x's bmm multiplies its matrices one after another: for attention, one small
+// product per sequence and head, mostly below the size the BLAS threads at. This runs them
+// across the intra-op threads. Each matrix is the very call bmm makes for it
+// (mm_out → addmm with beta 0 into a row of a contiguous [B, n, p] result), so the results are
+// bmm's bit for bit, forward and backward.
+torch::Tensor parallelBmmKernel(const torch::Tensor& a, const torch::Tensor& b) {
+  auto out = at::empty({a.size(0), a.size(1), b.size(2)}, a.options());
+  at::parallel_for(0, a.size(0), 1, [&](int64_t begin, int64_t end) {
+    // Worker threads do not inherit the caller's grad mode: stay below autograd, as bmm's own
+    // kernel is.
+    at::AutoDispatchBelowADInplaceOrView guard;
+    for (int64_t i = begin; i < end; ++i) {
+      auto row = out.select(0, i);
+      at::mm_out(row, a.select(0, i), b.select(0, i));
+    }
+  });
+  return out;
+}
+
+// bmm takes its own path for float32 products this small (contraction × rows × columns < 400),
+// and for other types; those, a lone matrix, broadcast batches, one thread and autocast stay
+// with bmm (matmul) itself. `a` and `b` are [..., n, m] and [..., m, p] with the same batch dims.
+bool parallelBmmApplies(const torch::Tensor& a, const torch::Tensor& b) {
+  const auto dims = a.dim();
+  if (dims < 3 || b.dim() != dims || a.sizes().slice(0, dims - 2) != b.sizes().slice(0, dims - 2)) {
+    return false;
+  }
+  int64_t batch = 1;
+  for (int64_t i = 0; i < dims - 2; ++i) batch *= a.size(i);
+  return a.device().is_cpu() && a.scalar_type() == torch::kFloat &&
+         b.scalar_type() == torch::kFloat && batch > 1 && at::get_num_threads() > 1 &&
+         !at::in_parallel_region() && !at::autocast::is_cpu_enabled() &&
+         a.size(-2) * a.size(-1) * b.size(-1) >= 400;
+}
+
+torch::Tensor batchedMatmul(const torch::Tensor& a, const torch::Tensor& b);
+
+// bmm's autograd formulas (grad · bᵀ and aᵀ · grad), through the same parallel products.
+class ParallelBmm : public torch::autograd::Function<ParallelBmm> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& a,
+                               const torch::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return parallelBmmKernel(a, b);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    torch::Tensor gradA, gradB;
+    if (ctx->needs_input_grad(0)) gradA = batchedMatmul(grads[0], saved[1].transpose(1, 2));
+    if (ctx->needs_input_grad(1)) gradB = batchedMatmul(saved[0].transpose(1, 2), grads[0]);
+    return {gradA, gradB};
+  }
+};
+
+// at::bmm(a, b) for [B, n, m] × [B, m, p], the B products in parallel where that is exact.
+torch::Tensor batchedMatmul(const torch::Tensor& a, const torch::Tensor& b) {
+  if (!parallelBmmApplies(a, b)) return at::bmm(a, b);
+  const bool graph = torch::GradMode::is_enabled() && (a.requires_grad() || b.requires_grad());
+  return graph ? ParallelBmm::apply(a, b) : parallelBmmKernel(a, b);
+}
+
+// torch::matmul of [N, H, n, m] × [N, H, m, p], folded to [N·H, ., .] as matmul folds it for bmm.
+torch::Tensor headMatmul(const torch::Tensor& a, const torch::Tensor& b) {
+  if (!parallelBmmApplies(a, b)) return torch::matmul(a, b);
+  const auto n = a.size(0), h = a.size(1);
+  auto out = batchedMatmul(a.reshape({n * h, a.size(2), a.size(3)}),
+                           b.reshape({n * h, b.size(2), b.size(3)}));
+  return out.view({n, h, a.size(2), b.size(3)});
+}
+#endif
+
 // softmax(q kᵀ / √d + mask) v over heads [N, H, L, d]; `causal` masks the keys after each query
 // (as many queries as keys), `mask` (if defined) is additive.
 torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
@@ -87,7 +166,7 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
   return at::scaled_dot_product_attention(q, k, v, mask, 0.0, causal);
 #else
   // Plain ops on libtorch 1.x, in the order nn.MultiheadAttention evaluates them.
-  auto scores = torch::matmul(q / std::sqrt(static_cast<double>(q.size(-1))), k.transpose(-2, -1));
+  auto scores = headMatmul(q / std::sqrt(static_cast<double>(q.size(-1))), k.transpose(-2, -1));
   if (causal) {
     const auto l = k.size(-2);
     scores = scores +
@@ -98,9 +177,9 @@ torch::Tensor attend(const torch::Tensor& q, const torch::Tensor& k, const torch
   // CUDA and the fused kernels of libtorch 2 do everywhere.
   const auto type = scores.scalar_type();
   if (type == torch::kHalf || type == torch::kBFloat16) {
-    return torch::matmul(torch::softmax(scores, -1, torch::kFloat).to(type), v);
+    return headMatmul(torch::softmax(scores, -1, torch::kFloat).to(type), v);
   }
-  return torch::matmul(torch::softmax(scores, -1), v);
+  return headMatmul(torch::softmax(scores, -1), v);
 #endif
 }
 

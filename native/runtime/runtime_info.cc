@@ -56,6 +56,14 @@ Napi::Object blasInfo(Napi::Env env, const LoadedLibraries& libs) {
     name = "openblas";
     out.Set("detail", Napi::String::New(env, config()));
   }
+  // OpenBLAS's own threads: 0 none, 1 its pthread pool, 2 OpenMP (the pool libtorch uses).
+  using ParallelFn = int (*)();
+  if (auto parallel = reinterpret_cast<ParallelFn>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"))) {
+    const int mode = parallel();
+    out.Set("threading", Napi::String::New(env, mode == 2   ? "openmp"
+                                                : mode == 1 ? "pthread"
+                                                            : "sequential"));
+  }
   for (const auto& path : libs.paths) {
     auto file = path.substr(path.find_last_of('/') + 1);
     bool blasLib =
