@@ -55,7 +55,8 @@ describe('checkpoints read a chunk at a time', function () {
     } finally {
       for (const t of [...read.tensors.values(), ...Object.values(expected)]) (t as Tensor).dispose();
     }
-    assert.equal(memory().tensors, before);
+    // ≤: tensors other tests left to finalizers may be freed meanwhile; a leak would still add to the count.
+    assert.ok(memory().tensors <= before, `${memory().tensors} live tensors after, ${before} before`);
   });
 
   it('a BOOL byte other than 0/1 in a later chunk is refused as the sync reader refuses it, and nothing leaks', async () => {
@@ -76,7 +77,8 @@ describe('checkpoints read a chunk at a time', function () {
     );
     assert.match(syncMessage, new RegExp(`'flags' \\(BOOL\\) holds byte value 2 at element ${CHUNK_BYTES + 42}`));
     await assert.rejects(readCheckpointTensorsAsync(file, {}), { code: 'E_FORMAT', message: syncMessage });
-    assert.equal(memory().tensors, before);
+    // ≤: tensors other tests left to finalizers may be freed meanwhile; a leak would still add to the count.
+    assert.ok(memory().tensors <= before, `${memory().tensors} live tensors after, ${before} before`);
   });
 
   it('a file cut inside its data is refused as the sync reader refuses it', async () => {
