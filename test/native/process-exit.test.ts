@@ -152,7 +152,9 @@ const CASES: { name: string; body: string; code?: number; stdout?: RegExp }[] = 
     name: 'queued async ops not yet started are dropped at exit, not run first',
     body: `
       const { native } = require(${JSON.stringify(path.join(repoRoot, 'lib', 'native'))});
-      const a = lib.randn([300, 300]);
+      // Products big enough (~7 GFLOP each) that none finishes before cancelPending runs: with a
+      // fast BLAS, 300×300 products completed several of the 12 first.
+      const a = lib.randn([1500, 1500]);
       for (let i = 0; i < 12; i++) a.matmulAsync(a);
       // libuv runs 4 at a time: at least 8 are still queued
       console.log('dropped', native().cancelPending());
