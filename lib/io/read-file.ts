@@ -16,13 +16,7 @@ const CHUNK_BYTES = 1 << 30;
  *   one buffer; the message names the path and the reason.
  */
 export function readFileBytes(path: string): Uint8Array {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (error) {
-    throw ioError(path, error);
-  }
-  try {
+  return withOpenFile(path, (fd) => {
     const buffer = allocate(path, fs.fstatSync(fd));
     let filled = 0;
     while (filled < buffer.length) {
@@ -31,11 +25,7 @@ export function readFileBytes(path: string): Uint8Array {
       filled += n;
     }
     return buffer;
-  } catch (error) {
-    throw ioError(path, error);
-  } finally {
-    fs.closeSync(fd);
-  }
+  });
 }
 
 /**
@@ -43,6 +33,15 @@ export function readFileBytes(path: string): Uint8Array {
  * @throws ZsclError E_IO as {@link readFileBytes}.
  */
 export function readFileHead(path: string, length: number): Uint8Array {
+  return withOpenFile(path, (fd) => {
+    if (!fs.fstatSync(fd).isFile()) throw new ZsclError(`cannot read ${path}: not a regular file`, 'E_IO');
+    const head = new Uint8Array(length);
+    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
+  });
+}
+
+/** Runs `use` on `path` opened for reading, closing it after; any failure becomes E_IO naming `path`. */
+function withOpenFile<T>(path: string, use: (fd: number) => T): T {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -50,9 +49,7 @@ export function readFileHead(path: string, length: number): Uint8Array {
     throw ioError(path, error);
   }
   try {
-    if (!fs.fstatSync(fd).isFile()) throw new ZsclError(`cannot read ${path}: not a regular file`, 'E_IO');
-    const head = new Uint8Array(length);
-    return head.subarray(0, fs.readSync(fd, head, 0, length, 0));
+    return use(fd);
   } catch (error) {
     throw ioError(path, error);
   } finally {
