@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_DEFAULTS, runDemo } from '../demo/run-demo';
+import { DEMO_SEQUENCE, DEMO_TASK_NAMES } from '../demo/sequence';
 import { checkPrecision } from '../clip/precision';
 import { ProgressBar, formatSeconds } from './progress';
 import { diagonalTable, matrixTable, methodsTable } from './run-output';
@@ -10,13 +11,13 @@ import { diagonalTable, matrixTable, methodsTable } from './run-output';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('continual learning on a miniature MTIL (digits, Fashion-MNIST, rendered tasks): zero-shot, Continual-FT, WiSE-FT, LwF and ZSCL side by side')
+    .description('continual learning on a miniature MTIL (handwritten digits, rendered tasks): zero-shot, Continual-FT, WiSE-FT, LwF and ZSCL side by side')
     .option('--out <dir>', 'run folder', path.join(os.tmpdir(), `zscl-demo-${process.pid}`))
     .option('--seed <n>', 'seed', '0')
     .option('--iterations <n>', 'training iterations per task', String(DEMO_DEFAULTS.iterations))
     .option('--lr <x>', 'peak learning rate', String(DEMO_DEFAULTS.lr))
     .option('--methods <list>', 'comma-separated subset of: Zero-shot, Continual-FT, WiSE-FT, LwF, ZSCL')
-    .option('--tasks <list>', 'comma-separated subset of: digits, fashion, shapes, colours, counts, textures')
+    .option('--tasks <list>', `comma-separated tasks in training order (default ${DEMO_SEQUENCE.join(',')}; any of ${DEMO_TASK_NAMES.join(', ')})`)
     .option('--precision <precision>', 'fp32 (default), tf32 or bf16', 'fp32')
     .option('--json', 'print summary.json only')
     .action(async (o: { out: string; seed: string; iterations: string; lr: string; methods?: string; tasks?: string; precision: string; json?: boolean }) => {

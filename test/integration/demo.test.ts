@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEMO_MODEL, runDemo } from '../../lib/demo/run-demo';
+import { DEMO_SEQUENCE } from '../../lib/demo/sequence';
 
 // A shortened demo (2 iterations a task, 40 evaluation images, two methods): the full one is `npm run demo`.
 describe('demo', function () {
@@ -28,17 +29,27 @@ describe('demo', function () {
       b.results.map((r) => r.matrix.accuracy),
       a.results.map((r) => r.matrix.accuracy),
     );
-    assert.equal(a.results[0].matrix.accuracy.length, 6 - a.missing.length);
+    assert.equal(a.results[0].matrix.accuracy.length, DEMO_SEQUENCE.length - a.missing.length);
+    assert.deepEqual(a.results[0].matrix.tasks, DEMO_SEQUENCE);
     const summary = JSON.parse(fs.readFileSync(path.join(root, 'a', 'summary.json'), 'utf8'));
     assert.deepEqual(summary.methods, a.summary.methods);
     assert.ok(summary.seconds > 0);
     for (const file of ['report/report.html', 'report/report.md', 'results.json']) assert.ok(fs.existsSync(path.join(root, 'a', file)), file);
   });
 
-  it('refuses a task the sequence does not have, naming the ones it has (E_ARG)', async () => {
-    await assert.rejects(
-      runDemo({ dir: path.join(root, 'unknown'), tasks: ['digits', 'letters'] }),
-      (error: Error & { code?: string }) => error.code === 'E_ARG' && /unknown task letters/.test(error.message) && /digits, fashion/.test(error.message),
-    );
+  it('refuses an unknown, repeated or empty task list, naming the tasks it has (E_ARG)', async () => {
+    const refused = (tasks: string[], message: RegExp) =>
+      assert.rejects(
+        runDemo({ dir: path.join(root, 'refused'), tasks }),
+        (error: Error & { code?: string }) => error.code === 'E_ARG' && message.test(error.message),
+      );
+    await refused(['digits', 'cars'], /unknown task cars; the tasks are digits, fashion, shapes/);
+    await refused(['shapes', 'shapes'], /task shapes is listed twice/);
+    await refused([], /the task list is empty/);
+  });
+
+  it('trains the tasks named, in the order given', async () => {
+    const run = await runDemo({ dir: path.join(root, 'order'), tasks: ['counts', 'digits'], iterations: 1, evalCount: 10, methods: ['Continual-FT'] });
+    assert.deepEqual(run.results[0].matrix.tasks, ['counts', 'digits']);
   });
 });

@@ -11,7 +11,7 @@ export { captionFor } from './caption';
 export { CLIP_MEAN, CLIP_STD } from './normalise';
 export { createCaptionedWorld } from './batch';
 export type { ImageBatch, CaptionedBatch, CaptionedWorld, CaptionedWorldOptions } from './batch';
-export { shapeTask, colourTask, countTask, textureTask, WORLD_TASKS } from './tasks';
+export { shapeTask, colourTask, textureTask, WORLD_TASKS } from './tasks';
 export type { WorldTask, WorldTaskOptions, LabelledBatch } from './tasks';
 export { createReferenceSet } from './reference';
 export type { ReferenceSet, ReferenceSetOptions } from './reference';
