@@ -53,35 +53,6 @@ export function datasetStream(dataset: Dataset, options: { size: number; batchSi
   );
 }
 
-/** Decoded images of a dataset, in memory: `shape` is [n, 3, size, size]. */
-interface DecodedImages {
-  images: Float32Array;
-  labels: Int32Array;
-  shape: readonly [number, number, number, number];
-}
-
-/** The first `count` samples of `dataset` (or all) under the val transform, in one array. Async. */
-async function decodeDataset(dataset: Dataset, size: number, count?: number): Promise<DecodedImages> {
-  const n = Math.min(count ?? dataset.length, dataset.length);
-  const subset = new SubsetDataset(
-    dataset,
-    Array.from({ length: n }, (_, i) => i),
-  );
-  const loader = new DataLoader(subset, { batchSize: 256, transform: clipEvalTransform({ size }) });
-  const images = new Float32Array(n * 3 * size * size);
-  const labels = new Int32Array(n);
-  let at = 0;
-  for await (const batch of loader) {
-    const k = batch.labels.shape[0];
-    images.set(batch.images.data() as Float32Array, at * 3 * size * size);
-    labels.set(Array.from(batch.labels.data() as BigInt64Array, Number), at);
-    at += k;
-    batch.images.dispose();
-    batch.labels.dispose();
-  }
-  return { images, labels, shape: [n, 3, size, size] };
-}
-
 /**
  * An evaluation set whose images are prepared once (the val transform is deterministic) and
  * served in batches: the matrix needs every set evaluated after every task.
@@ -109,8 +80,24 @@ export class CachedEvaluationSet implements EvaluationSet {
     size: number,
     count?: number,
   ): Promise<CachedEvaluationSet> {
-    const decoded = await decodeDataset(dataset, size, count);
-    return new CachedEvaluationSet(name, prompts.classNames, prompts.templates, decoded.images, decoded.labels, decoded.shape);
+    const n = Math.min(count ?? dataset.length, dataset.length);
+    const subset = new SubsetDataset(
+      dataset,
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const loader = new DataLoader(subset, { batchSize: 256, transform: clipEvalTransform({ size }) });
+    const images = new Float32Array(n * 3 * size * size);
+    const labels = new Int32Array(n);
+    let at = 0;
+    for await (const batch of loader) {
+      const k = batch.labels.shape[0];
+      images.set(batch.images.data() as Float32Array, at * 3 * size * size);
+      labels.set(Array.from(batch.labels.data() as BigInt64Array, Number), at);
+      at += k;
+      batch.images.dispose();
+      batch.labels.dispose();
+    }
+    return new CachedEvaluationSet(name, prompts.classNames, prompts.templates, images, labels, [n, 3, size, size]);
   }
 
   async *batches(): AsyncIterable<Batch> {
