@@ -64,8 +64,6 @@ export interface DemoOptions {
   model?: string;
   /** Precision of training and evaluation (default 'fp32'). */
   precision?: Precision;
-  /** Overrides of the demo's strategy options (e.g. `{ l2: 0 }` for ZSCL without weight consistency). */
-  strategyOptions?: StrategyOptions;
   onStep?: (method: string, event: StepEvent) => void;
   onMethodDone?: (method: string, result: MethodResult) => void;
 }
@@ -106,7 +104,6 @@ export async function runDemo(options: DemoOptions): Promise<{ summary: DemoSumm
         l2: 1,
         imageWeight: 1,
         textWeight: 1,
-        ...options.strategyOptions,
       };
       try {
         const result = await runExperiment(

@@ -43,8 +43,12 @@ export interface DemoSequenceOptions {
 /** The default sequence. */
 export const DEMO_SEQUENCE: readonly string[] = ['digits', 'shapes', 'colours', 'positions', 'textures'];
 
+const REAL_DATA_TASKS = ['digits', 'fashion'] as const;
+type RealDataTaskName = (typeof REAL_DATA_TASKS)[number];
+const isRealDataTask = (name: string): name is RealDataTaskName => (REAL_DATA_TASKS as readonly string[]).includes(name);
+
 /** Every task the demo can train on, by name. */
-export const DEMO_TASK_NAMES: readonly string[] = ['digits', 'fashion', ...Object.keys(WORLD_TASKS)];
+export const DEMO_TASK_NAMES: readonly string[] = [...REAL_DATA_TASKS, ...Object.keys(WORLD_TASKS)];
 
 /**
  * Training images of each real-data task the demo trains on (a few hundred steps need no more);
@@ -63,7 +67,7 @@ interface RealDataTask {
 }
 
 /** The real-data task `name`, or why it is missing. Sync (images decode on demand). */
-function realDataTask(name: 'digits' | 'fashion'): RealDataTask | { missing: string } {
+function realDataTask(name: RealDataTaskName): RealDataTask | { missing: string } {
   const kept = (train: Dataset): Dataset =>
     new SubsetDataset(
       train,
@@ -125,7 +129,7 @@ export async function demoSequence(options: DemoSequenceOptions): Promise<{ task
   const tasks: DemoTask[] = [];
   const missing: string[] = [];
   for (const name of names) {
-    if (name === 'digits' || name === 'fashion') {
+    if (isRealDataTask(name)) {
       const real = realDataTask(name);
       if ('missing' in real) missing.push(real.missing);
       else tasks.push(await datasetDemoTask(real, options));
