@@ -117,7 +117,7 @@ function fashionMnistInstalled(root = DEBIAN_FASHION_MNIST): boolean {
 /**
  * Builds the sequence. Fashion-MNIST is left out (and named in `missing`) when not installed.
  * Async (the real test sets are decoded once).
- * @throws ZsclError E_ARG for an unknown or repeated task name.
+ * @throws ZsclError E_ARG for an unknown or repeated task name, or an empty list.
  */
 export async function demoSequence(options: DemoSequenceOptions): Promise<{ tasks: DemoTask[]; missing: string[] }> {
   const names = options.tasks ?? DEMO_SEQUENCE;
