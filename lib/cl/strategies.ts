@@ -39,7 +39,7 @@ export type StrategyName = (typeof STRATEGIES)[number];
 const defaults = REFERENCE_DEFAULTS;
 type Options = StrategyContext['options'];
 const distill = (o: Options, rest: Pick<DistillationOptions, 'teacher' | 'images' | 'texts'> & Partial<DistillationOptions>) =>
-  new DistillationPlugin({ temperature: o.temperature, imageWeight: o.imageWeight, textWeight: o.textWeight, ...rest });
+  new DistillationPlugin({ temperature: o.temperature, imageWeight: o.imageWeight, textWeight: o.textWeight, studentText: o.studentText, ...rest });
 
 // ZSCL and its ablations: WC (when l2 ≠ 0), distillation from the zero-shot model on reference data, WE.
 const zscl = (name: string, variant: { wc?: boolean; we?: boolean; distill?: (o: Options) => Partial<DistillationOptions> } = {}) =>

@@ -38,6 +38,12 @@ export interface StrategyOptions {
   wiseAlpha?: number;
   memorySize?: number;
   featureMseWeight?: number;
+  /**
+   * Distillation: the student's logits use its own text features, as the paper's equation has it,
+   * so the distillation also holds the text tower. Default false: the reference code's teacher text
+   * features, which pull on the image tower only (docs/method.md §2.4).
+   */
+  studentText?: boolean;
   /** Batch of reference images per step for iCaRL memory. */
   memoryBatch?: number;
   /**
@@ -59,6 +65,7 @@ export const REFERENCE_DEFAULTS: Readonly<Record<Setting, Readonly<Required<Stra
     wiseAlpha: 0.8,
     memorySize: 10000,
     featureMseWeight: 1,
+    studentText: false,
     memoryBatch: 64,
     referenceAliasedTeacher: false,
   },
@@ -71,6 +78,7 @@ export const REFERENCE_DEFAULTS: Readonly<Record<Setting, Readonly<Required<Stra
     wiseAlpha: 0.8,
     memorySize: 5000,
     featureMseWeight: 1,
+    studentText: false,
     memoryBatch: 64,
     referenceAliasedTeacher: false,
   },

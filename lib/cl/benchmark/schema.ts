@@ -45,6 +45,9 @@ const strategyOptionsSchema = object({
   memorySize: positiveInt().optional().meta({ description: 'iCaRL exemplars in memory' }),
   featureMseWeight: nonNegativeNumber().optional().meta({ description: 'weight of the feature-distillation MSE' }),
   memoryBatch: positiveInt().optional().meta({ description: 'iCaRL memory images per step' }),
+  studentText: flag()
+    .optional()
+    .meta({ description: "distillation: the student's text features in its logits (the paper's equation) instead of the teacher's (the reference code)" }),
   referenceAliasedTeacher: flag()
     .optional()
     .meta({ description: "LwF/LwF-VR/iCaRL: distil from the live student (zero gradient), as the reference's CIL code does (docs/cil.md)" }),
