@@ -17,6 +17,7 @@ import { worldZeroShotScores } from './demo/zero-shot-scores';
 import { packageRoot } from '../lib/native';
 import { setNumThreads } from '../lib/runtime';
 import { demoVocabularyHash } from '../lib/demo/tokenizer';
+import { DEMO_PRETRAINING_MIXTURE } from '../lib/demo/world';
 
 interface PretrainSettings {
   steps: number;
@@ -53,8 +54,8 @@ async function main(): Promise<void> {
     .option('--seed <n>', 'seed of data and initialisation', '1')
     .option('--lr <x>', 'peak learning rate', '0.001')
     .option('--threads <n>', 'libtorch threads', '2')
-    .option('--prompt-captions <x>', 'share of one-attribute prompt captions', '0.5')
-    .option('--prompt-tasks <list>', 'world tasks whose prompts those captions use', 'shapes,colours,counts,textures,glyph-digits')
+    .option('--prompt-captions <x>', 'share of one-attribute prompt captions', String(DEMO_PRETRAINING_MIXTURE.promptCaptionRate))
+    .option('--prompt-tasks <list>', 'world tasks whose prompts those captions use', DEMO_PRETRAINING_MIXTURE.promptTasks.join(','))
     .option('--model-config <name|file>', 'model config (a configs/models name or a JSON file)', 'demo')
     .option('--eval-every <n>', 'print zero-shot scores every n steps')
     .option('--snapshots <dir>', 'with --eval-every, also save the model there each time')

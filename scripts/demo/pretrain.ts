@@ -21,11 +21,10 @@ import { tidyAsync } from '../../lib/tensor/scope';
 import { Optimizer } from '../../lib/cl/optimizer';
 import { cosineWithWarmup } from '../../lib/cl/schedule';
 import { demoTokenizer } from '../../lib/demo/tokenizer';
-import { fillTemplate } from '../../lib/clip/zero-shot';
-import { createCaptionedWorld, Rng, WORLD_TASKS } from '../../lib/demo/world';
-import type { CaptionedBatch, WorldTask } from '../../lib/demo/world';
+import { createPretrainingMixture, Rng } from '../../lib/demo/world';
+import type { MixtureSettings } from '../../lib/demo/world';
 
-export interface PretrainOptions {
+export interface PretrainOptions extends MixtureSettings {
   config: ClipConfig;
   seed: number;
   steps: number;
@@ -33,28 +32,9 @@ export interface PretrainOptions {
   lr: number;
   warmup: number;
   weightDecay: number;
-  /** Share of captions that name one attribute in prompt words (see the file comment). */
-  promptCaptionRate: number;
-  /** World tasks whose prompts the short captions use. */
-  promptTasks: readonly string[];
   /** Called every `logEvery` steps. */
   onProgress?: (p: { step: number; steps: number; loss: number; logitScale: number; seconds: number; model: ClipModel }) => void | Promise<void>;
   logEvery?: number;
-}
-
-/** A batch of world captions where a `rate` share is replaced by one-attribute prompt captions. */
-function mixedBatch(world: ReturnType<typeof createCaptionedWorld>, tasks: readonly WorldTask[], rate: number, rng: Rng, n: number): CaptionedBatch {
-  const batch = world.batch(rng, n);
-  const captions = [...batch.captions];
-  const per = batch.images.length / n;
-  for (let i = 0; i < n; i++) {
-    if (!rng.chance(rate)) continue;
-    const task = tasks[rng.int(tasks.length)];
-    const one = task.sample(rng, 1);
-    batch.images.set(one.images, i * per);
-    captions[i] = fillTemplate(task.templates[rng.int(task.templates.length)], task.classNames[one.labels[0]]);
-  }
-  return { ...batch, captions };
 }
 
 /**
@@ -66,12 +46,7 @@ export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipMod
   const model = ClipModel.create(options.config, { seed: options.seed });
   const tokenizer = demoTokenizer(options.config);
   const size = options.config.imageResolution;
-  const world = createCaptionedWorld({ size });
-  const tasks = options.promptTasks.map((name) => {
-    const make = WORLD_TASKS[name];
-    if (!make) throw new ZsclError(`pretrain: unknown world task ${JSON.stringify(name)}; expected one of ${Object.keys(WORLD_TASKS).join(', ')}`, 'E_ARG');
-    return make({ size });
-  });
+  const mixture = createPretrainingMixture(options, size);
   const rng = Rng.fromSeed(options.seed);
   // CLIP trains the temperature too; decay applies to weights, not gains/biases/embeddings (as open_clip).
   const decay: ReturnType<ClipModel['parameter']>[] = [];
@@ -89,7 +64,7 @@ export async function pretrainOnWorld(options: PretrainOptions): Promise<ClipMod
   const started = performance.now();
   try {
     for (let step = 0; step < options.steps; step++) {
-      const batch = mixedBatch(world, tasks, options.promptCaptionRate, rng, options.batchSize);
+      const batch = mixture.batch(rng, options.batchSize);
       const loss = await tidyAsync(async () => {
         const images = tensor(batch.images, { shape: [...batch.shape] });
         const tokens = tokenizeToTensor(tokenizer, batch.captions, { truncate: 'eot' });

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../../lib/native';
+import { DEMO_PRETRAINING_MIXTURE } from '../../lib/demo/world/pretraining-mixture';
+import type { MixtureSettings } from '../../lib/demo/world/pretraining-mixture';
 import { CLIP_MEAN, CLIP_STD } from '../../lib/demo/world/normalise';
 import { Rng } from '../../lib/demo/world/random';
 import { createReferenceSet } from '../../lib/demo/world/reference';
@@ -308,34 +313,51 @@ describe('demo world: reference set', () => {
     const b = createReferenceSet();
     assert.deepEqual(a.images(32).images, b.images(32).images);
     assert.deepEqual(a.texts(50), b.texts(50));
-    assert.deepEqual(a.images(8).images, a.images(32).images.subarray(0, 8 * 3 * S * S), 'images(n) is a prefix');
     const c = createReferenceSet({ seed: 5 });
     assert.notDeepEqual(c.texts(20), a.texts(20));
+    assert.notDeepEqual(c.images(4).images, a.images(4).images);
     assert.deepEqual(a.sample(Rng.fromSeed(4), 8).images, b.sample(Rng.fromSeed(4), 8).images);
   });
 
-  it('is disjoint from every task: mixed scenes only, texts that never equal a class prompt', () => {
-    const ref = createReferenceSet();
-    for (const scene of ref.images(300).scenes) assert.ok(!isHomogeneous(scene));
-    for (const scene of ref.sample(Rng.fromSeed(9), 300).scenes) assert.ok(!isHomogeneous(scene));
-    const prompts = new Set<string>();
-    for (const build of Object.values(WORLD_TASKS)) {
-      const t = build();
-      for (const scene of t.sample(Rng.fromSeed(10), 100).scenes) assert.ok(isHomogeneous(scene));
-      for (const c of t.classNames) for (const template of t.templates) prompts.add(template.replace('{}', c));
+  it('draws from the pretraining mixture: its share of one-class prompt captions, never a test image', () => {
+    const promptsOf = new Map<string, Set<string>>();
+    for (const name of DEMO_PRETRAINING_MIXTURE.promptTasks) {
+      const t = WORLD_TASKS[name]();
+      promptsOf.set(name, new Set(t.classNames.flatMap((c) => t.templates.map((template) => template.replace('{}', c)))));
     }
-    const texts = ref.texts(500);
-    for (const text of texts) {
-      assert.ok(!prompts.has(text) && !prompts.has(`${text}.`), text);
-      assert.match(text, / and /, 'a reference text names at least two groups');
+    const prompts = new Set([...promptsOf.values()].flatMap((p) => [...p]));
+    const texts = createReferenceSet().texts(500);
+    const share = texts.filter((t) => prompts.has(t)).length / texts.length;
+    assert.ok(Math.abs(share - DEMO_PRETRAINING_MIXTURE.promptCaptionRate) < 0.07, `prompt captions ${share}`);
+    for (const [name, own] of promptsOf)
+      assert.ok(
+        texts.some((t) => own.has(t)),
+        `no prompt caption of ${name}`,
+      );
+    const none = createReferenceSet({ mixture: { promptCaptionRate: 0, promptTasks: [] } }).texts(200);
+    assert.equal(none.filter((t) => prompts.has(t)).length, 0);
+    // One-class reference scenes are drawn from other seeds than the tasks' test sets.
+    const per = 3 * S * S;
+    const ref = createReferenceSet().images(300).images;
+    for (const name of ['shapes', 'positions']) {
+      const test = WORLD_TASKS[name]().testSet(100).images;
+      const seen = new Set<string>();
+      for (let i = 0; i < 100; i++) seen.add(test.subarray(i * per, (i + 1) * per).join(','));
+      for (let i = 0; i < 300; i++) assert.ok(!seen.has(ref.subarray(i * per, (i + 1) * per).join(',')), `${name} test image ${i}`);
     }
-    for (const v of ref.images(16).images) assert.ok(Number.isFinite(v));
   });
 
   it('rejects bad options with E_ARG', () => {
     assert.throws(() => createReferenceSet({ size: 1000 }), isArgError);
     assert.throws(() => createReferenceSet({ seed: 1.5 }), isArgError);
-    assert.throws(() => createReferenceSet({ scene: { counts: [1] } }), isArgError);
+    assert.throws(() => createReferenceSet({ mixture: { promptCaptionRate: 1.5, promptTasks: ['shapes'] } }), isArgError);
+    assert.throws(() => createReferenceSet({ mixture: { promptCaptionRate: 0.5, promptTasks: ['nope'] } }), isArgError);
+    assert.throws(() => createReferenceSet({ mixture: { promptCaptionRate: 0.5, promptTasks: [] } }), isArgError);
     assert.throws(() => createReferenceSet().texts(-2), isArgError);
+  });
+
+  it("the default mixture is the shipped model's recorded pretraining mixture", () => {
+    const record = JSON.parse(fs.readFileSync(path.join(packageRoot, 'assets', 'demo-clip.json'), 'utf8')) as { settings: MixtureSettings };
+    assert.deepEqual({ promptCaptionRate: record.settings.promptCaptionRate, promptTasks: record.settings.promptTasks }, DEMO_PRETRAINING_MIXTURE);
   });
 });

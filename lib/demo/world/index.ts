@@ -1,6 +1,6 @@
 /**
  * The demo's procedurally rendered, captioned image world: seeded scenes of shapes and glyphs,
- * their captions, CLIP-ready batches, classification tasks and a disjoint reference set.
+ * their captions, CLIP-ready batches, classification tasks, the pretraining mixture and the reference set drawn from it.
  */
 export { Rng } from './random';
 export * from './vocabulary';
@@ -13,5 +13,7 @@ export { createCaptionedWorld } from './batch';
 export type { ImageBatch, CaptionedBatch, CaptionedWorld, CaptionedWorldOptions } from './batch';
 export { shapeTask, colourTask, textureTask, WORLD_TASKS } from './tasks';
 export type { WorldTask, WorldTaskOptions, LabelledBatch } from './tasks';
+export { createPretrainingMixture, DEMO_PRETRAINING_MIXTURE } from './pretraining-mixture';
+export type { MixtureSettings, MixtureBatch, PretrainingMixture } from './pretraining-mixture';
 export { createReferenceSet } from './reference';
 export type { ReferenceSet, ReferenceSetOptions } from './reference';
