@@ -20,7 +20,7 @@ describe('strategy registry', () => {
   it('keeps the reference defaults per setting', () => {
     // The reference's values, stated here on their own (docs/strategies.md): the settings share
     // some, and differ in the L2 weight, distillation weights, WE interval and iCaRL memory.
-    const shared = { temperature: 2, wiseAlpha: 0.8, featureMseWeight: 1, memoryBatch: 64, referenceAliasedTeacher: false };
+    const shared = { temperature: 2, wiseAlpha: 0.8, featureMseWeight: 1, memoryBatch: 64, referenceAliasedTeacher: false, studentText: false };
     assert.deepEqual(REFERENCE_DEFAULTS.mtil, { ...shared, l2: 1, imageWeight: 1, textWeight: 1, averageEvery: 100, memorySize: 10000 });
     assert.deepEqual(REFERENCE_DEFAULTS.cil, { ...shared, l2: 0, imageWeight: 5, textWeight: 5, averageEvery: 10, memorySize: 5000 });
     for (const name of STRATEGIES) assert.deepEqual(findStrategy(name).defaults, REFERENCE_DEFAULTS, name);
