@@ -345,6 +345,7 @@ describe('demo world: reference set', () => {
       for (let i = 0; i < 100; i++) seen.add(test.subarray(i * per, (i + 1) * per).join(','));
       for (let i = 0; i < 300; i++) assert.ok(!seen.has(ref.subarray(i * per, (i + 1) * per).join(',')), `${name} test image ${i}`);
     }
+    for (const v of ref) assert.ok(Number.isFinite(v));
   });
 
   it('rejects bad options with E_ARG', () => {
